@@ -31,8 +31,9 @@ class ClausetrackError(Exception):
         self.hint = hint
 
     def __str__(self) -> str:
+        """One line: the message, then what to do about it."""
         if self.hint:
-            return f"{self.message}\nHint: {self.hint}"
+            return f"{self.message}; {self.hint}"
         return self.message
 
 
@@ -43,8 +44,10 @@ class CorpusError(ClausetrackError):
         self.problems = list(problems)
         n = len(self.problems)
         lines = [str(p) for p in self.problems]
-        head = f"the corpus has {n} problem{'s' if n != 1 else ''}"
-        super().__init__(head + ":\n" + "\n".join(lines))
+        where = self.problems[0].loc.path if self.problems else "the corpus"
+        head = f"{n} problem{'s' if n != 1 else ''} in the corpus (first in {where})"
+        super().__init__(head, "run `clausetrack check` for the full list")
+        self.lines = lines
 
 
 class UsageError(ClausetrackError):

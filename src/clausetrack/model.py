@@ -141,6 +141,7 @@ class Clause:
     topic: str
     texts: Mapping[str, ClauseText]
     positions: tuple[Position, ...]
+    sources: tuple[str, ...] = ()
     loc: Loc | None = field(default=None, compare=False)
 
 
@@ -213,6 +214,8 @@ class WordStats:
 @dataclass(frozen=True)
 class ClauseDiff:
     clause: Clause
+    old_version: str
+    new_version: str
     status: ClauseStatus
     old_text: str
     new_text: str

@@ -1,0 +1,89 @@
+"""The library behind every command: each CLI command is one call in here."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Literal
+
+from clausetrack.compare import compare
+from clausetrack.corpus import check_corpus, load_corpus
+from clausetrack.errors import Problem
+from clausetrack.model import Comparison, Corpus
+from clausetrack.resources import find_corpus
+
+Format = Literal["html", "text", "markdown", "json"]
+FORMATS: tuple[Format, ...] = ("html", "text", "markdown", "json")
+
+
+def open_corpus(corpus: str | os.PathLike[str] | None = None) -> Corpus:
+    """Load the corpus picked by :func:`clausetrack.resources.find_corpus`."""
+    return load_corpus(find_corpus(corpus))
+
+
+def check(corpus: str | os.PathLike[str] | None = None) -> tuple[Path, list[Problem]]:
+    """The corpus folder checked and every problem found in it."""
+    root = find_corpus(corpus)
+    return root, check_corpus(root)
+
+
+def render(
+    comparison: Comparison,
+    fmt: Format,
+    *,
+    color: bool = False,
+    template_dir: Path | None = None,
+) -> str:
+    """One comparison in one output format."""
+    if fmt == "html":
+        from clausetrack.render import compare_html
+
+        return compare_html(comparison, template_dir)
+    from clausetrack import formats
+
+    if fmt == "json":
+        return formats.render_json(comparison)
+    if fmt == "markdown":
+        return formats.render_markdown(comparison)
+    return formats.render_text(comparison, color=color)
+
+
+def redline(
+    old: str,
+    new: str,
+    *,
+    corpus: str | os.PathLike[str] | None = None,
+    clauses: Sequence[str] = (),
+    fmt: Format = "html",
+    color: bool = False,
+    material_only: bool = False,
+    template_dir: Path | None = None,
+) -> tuple[Comparison, str]:
+    """Compare two versions and render the redline: ``(comparison, output)``."""
+    comparison = compare(open_corpus(corpus), old, new, clauses)
+    if material_only:
+        comparison = only_material(comparison)
+    return comparison, render(comparison, fmt, color=color, template_dir=template_dir)
+
+
+def only_material(c: Comparison) -> Comparison:
+    """The comparison reduced to the clauses that carry key changes."""
+    from dataclasses import replace
+
+    kept = tuple(d for d in c.clauses if d.key_changes)
+    return replace(c, clauses=kept)
+
+
+def describe(corpus: Corpus) -> str:
+    """A plain listing of the corpus's parties, versions and clauses, with their ids."""
+    a = corpus.agreement
+    lines = [a.title, "", "Parties:"]
+    lines += [f"  {p.id:<14} {p.name} ({p.role})" for p in a.parties]
+    lines += ["", "Versions (oldest first):"]
+    for v in sorted(corpus.versions.values(), key=lambda v: (v.date, v.id)):
+        base = f", based on {v.based_on}" if v.based_on else ""
+        lines.append(f"  {v.id:<14} {v.date}  {v.title} [{v.status}, by {v.proposed_by}{base}]")
+    lines += ["", "Clauses:"]
+    lines += [f"  {c.id:<22} {c.title}" for c in corpus.clauses.values()]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,206 @@
+"""The command line: parse options, make one call into the library, map errors to exit codes.
+
+Exit status follows diff(1): 0 no differences, 1 differences, 2 trouble.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import NoReturn
+
+import click
+
+from clausetrack import __version__
+from clausetrack.errors import ClausetrackError, CorpusError
+
+CORPUS_HELP = (
+    "Corpus folder (holding agreement.yaml, versions/ and clauses/). "
+    "Default: $CLAUSETRACK_CORPUS, else the current folder if it holds a corpus, "
+    "else the bundled U.S.–Ukraine minerals agreement."
+)
+SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".json": "json", ".md": "markdown", ".txt": "text"}
+
+
+def fail(error: ClausetrackError) -> NoReturn:
+    """Report a user-facing error on stderr (problems first, then one ``Error:`` line); exit 2."""
+    if isinstance(error, CorpusError):
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        n = len(error.problems)
+        click.echo(f"Error: the corpus has {n} problem{'s' if n != 1 else ''}", err=True)
+    else:
+        click.echo(f"Error: {error}", err=True)
+    sys.exit(2)
+
+
+def pick_format(fmt: str | None, output: Path | None) -> str:
+    """``--format`` if given; else by the output file's suffix; else text."""
+    if fmt:
+        return fmt
+    if output is not None:
+        return SUFFIX_FORMATS.get(output.suffix.lower(), "html")
+    return "text"
+
+
+def use_color(no_color: bool, output: Path | None) -> bool:
+    import os
+
+    if no_color or output is not None or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="clausetrack")
+def cli() -> None:
+    """Track the clauses of a negotiated document across its drafts.
+
+    Word-level redlines between versions, every insertion and deletion
+    attributed to the party and draft that made it, with each party's
+    positions beside each clause.
+
+    \b
+    Examples:
+      clausetrack list
+      clausetrack compare us-initial signed
+      clausetrack compare us-initial signed -o redline.html
+      clausetrack compare draft signed --clause security-guarantees --format markdown
+      clausetrack check --corpus path/to/corpus
+    """
+
+
+@cli.command()
+@click.argument("old")
+@click.argument("new")
+@click.option("--corpus", "corpus", metavar="DIR", help=CORPUS_HELP)
+@click.option(
+    "--clause",
+    "clauses",
+    multiple=True,
+    metavar="ID",
+    help="Only this clause (repeat for more).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["html", "text", "markdown", "json"]),
+    help="Output format. Default: by the -o suffix (.html, .json, .md, .txt), else text.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file (atomically) instead of standard output.",
+)
+@click.option("--open", "open_", is_flag=True, help="Open the HTML redline in a browser.")
+@click.option("--no-color", is_flag=True, help="No ANSI colours in text output (also $NO_COLOR).")
+@click.option(
+    "--material-only", is_flag=True, help="Only the clauses with key changes (amounts, duties, ...)."
+)
+@click.option(
+    "--template-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Folder of templates searched before the packaged ones.",
+)
+def compare(
+    old: str,
+    new: str,
+    corpus: str | None,
+    clauses: tuple[str, ...],
+    fmt: str | None,
+    output: Path | None,
+    open_: bool,
+    no_color: bool,
+    material_only: bool,
+    template_dir: Path | None,
+) -> None:
+    """Redline version OLD against version NEW.
+
+    Every inserted and deleted word is attributed to the party and version
+    that made the change, tracing the drafts between OLD and NEW. Exit status:
+    0 no differences, 1 differences, 2 trouble.
+
+    \b
+    Examples:
+      clausetrack compare us-initial signed
+      clausetrack compare us-initial signed -o redline.html --open
+      clausetrack compare draft signed --format json -o changes.json
+    """
+    from clausetrack import api
+
+    chosen = pick_format("html" if open_ and not fmt and not output else fmt, output)
+    try:
+        comparison, text = api.redline(
+            old,
+            new,
+            corpus=corpus,
+            clauses=clauses,
+            fmt=chosen,  # type: ignore[arg-type]
+            color=use_color(no_color, output),
+            material_only=material_only,
+            template_dir=template_dir,
+        )
+        target = _emit(text, output, open_)
+    except ClausetrackError as error:
+        fail(error)
+    if target is not None:
+        n = len(comparison.clauses)
+        click.echo(f"Wrote {target} ({n} clause{'s' if n != 1 else ''}).", err=True)
+    sys.exit(1 if comparison.has_changes else 0)
+
+
+def _emit(text: str, output: Path | None, open_: bool) -> Path | None:
+    from clausetrack.output import write_atomic
+
+    if output is None and not open_:
+        click.echo(text, nl=False)
+        return None
+    if output is None:
+        import tempfile
+
+        handle = tempfile.NamedTemporaryFile("w", suffix=".html", delete=False)  # noqa: SIM115
+        handle.close()
+        output = Path(handle.name)
+    write_atomic(output, text)
+    if open_:
+        import webbrowser
+
+        webbrowser.open(output.resolve().as_uri())
+    return output
+
+
+@cli.command()
+@click.option("--corpus", "corpus", metavar="DIR", help=CORPUS_HELP)
+def check(corpus: str | None) -> None:
+    """Check a corpus: every problem as path:line:col: message.
+
+    Exit status 0 when the corpus is clean, 2 otherwise.
+    """
+    from clausetrack import api
+
+    root, problems = api.check(corpus)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    if problems:
+        n = len(problems)
+        click.echo(f"Error: {root}: {n} problem{'s' if n != 1 else ''}", err=True)
+        sys.exit(2)
+    click.echo(f"{root}: OK")
+
+
+@cli.command("list")
+@click.option("--corpus", "corpus", metavar="DIR", help=CORPUS_HELP)
+def list_(corpus: str | None) -> None:
+    """List the corpus's parties, versions and clauses with their ids."""
+    from clausetrack import api
+
+    try:
+        text = api.describe(api.open_corpus(corpus))
+    except ClausetrackError as error:
+        fail(error)
+    click.echo(text, nl=False)
+
+
+def main() -> None:
+    cli(prog_name="clausetrack")

@@ -1,0 +1,205 @@
+"""Build the one model of the changes between two versions: a :class:`Comparison`.
+
+Align the clauses of the two versions, diff each clause on its own, attribute
+every insertion and deletion (:mod:`clausetrack.attribute`), count words per
+party and attach the parties' positions and the key changes. Every output
+format renders this same model.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+
+from clausetrack.attribute import attribute, blame, version_path
+from clausetrack.diff import diff_words
+from clausetrack.errors import UsageError
+from clausetrack.model import (
+    Clause,
+    ClauseDiff,
+    ClauseStatus,
+    Comparison,
+    Corpus,
+    KeyChange,
+    Op,
+    Position,
+    Span,
+    Version,
+    WordStats,
+)
+
+_WORD = re.compile(r"\w+")
+
+KeyChangeFinder = Callable[..., tuple[KeyChange, ...]]
+
+
+def count_words(text: str) -> int:
+    """Words as a reader counts them: runs of letters, digits or underscores."""
+    return sum(1 for _ in _WORD.finditer(text))
+
+
+def _hint(ids: Iterable[str]) -> str:
+    listed = sorted(ids)
+    shown = ", ".join(listed[:30]) + (", ..." if len(listed) > 30 else "")
+    return f"valid ids: {shown}"
+
+
+def resolve_version(corpus: Corpus, version_id: str) -> Version:
+    try:
+        return corpus.versions[version_id]
+    except KeyError:
+        raise UsageError(
+            f"no version '{version_id}' in {corpus.root}", _hint(corpus.versions)
+        ) from None
+
+
+def align(old: Version, new: Version) -> list[str]:
+    """The clause ids of both versions in the new version's order; a clause the new
+    version dropped follows the clause it followed in the old version."""
+    order = list(new.clauses)
+    present = set(order)
+    for i, clause_id in enumerate(old.clauses):
+        if clause_id in present:
+            continue
+        before = next((c for c in reversed(old.clauses[:i]) if c in present), None)
+        order.insert(order.index(before) + 1 if before else 0, clause_id)
+        present.add(clause_id)
+    return order
+
+
+def _positions(clause: Clause, version_id: str) -> tuple[Position, ...]:
+    return tuple(p for p in clause.positions if version_id in p.versions)
+
+
+def _status(old_text: str | None, new_text: str | None) -> ClauseStatus:
+    if old_text is None:
+        return "added"
+    if new_text is None:
+        return "removed"
+    return "unchanged" if old_text == new_text else "changed"
+
+
+def _stats(spans: Sequence[Span]) -> tuple[WordStats, dict[str, WordStats]]:
+    ins: dict[str, int] = {}
+    dels: dict[str, int] = {}
+    for span in spans:
+        if span.kind == "equal" or span.party is None:
+            continue
+        bucket = ins if span.kind == "insert" else dels
+        bucket[span.party] = bucket.get(span.party, 0) + count_words(span.text)
+    parties = sorted(set(ins) | set(dels))
+    by_party = {p: WordStats(ins.get(p, 0), dels.get(p, 0)) for p in parties}
+    return WordStats(sum(ins.values()), sum(dels.values())), by_party
+
+
+def sum_stats(items: Iterable[Mapping[str, WordStats]]) -> dict[str, WordStats]:
+    total: dict[str, WordStats] = {}
+    for mapping in items:
+        for party, ws in mapping.items():
+            t = total.get(party, WordStats())
+            total[party] = WordStats(t.inserted + ws.inserted, t.deleted + ws.deleted)
+    return dict(sorted(total.items()))
+
+
+def diff_clause(
+    corpus: Corpus,
+    clause: Clause,
+    old: Version,
+    new: Version,
+    diff: Callable[[str, str], tuple[Op, ...]] = diff_words,
+    find_key_changes: KeyChangeFinder | None = None,
+) -> ClauseDiff:
+    """The attributed redline of one clause between ``old`` and ``new``."""
+    old_ct, new_ct = clause.texts.get(old.id), clause.texts.get(new.id)
+    old_text = old_ct.text if old_ct else ""
+    new_text = new_ct.text if new_ct else ""
+    steps = version_path(corpus, old.id, new.id)
+    texts = [old_text] + [_text_at(clause, s.after) for s in steps]
+    chain = blame(texts, [s.author for s in steps], diff)
+    fallback = chain.last_author or new.id
+
+    def party_of(version_id: str) -> str:
+        return corpus.proposer(clause.id, version_id)
+
+    ops = diff(old_text, new_text) if old_text != new_text else _equal(old_text)
+    spans = attribute(ops, chain, party_of, fallback)
+    words, by_party = _stats(spans)
+    notes = tuple(ct.note for ct in (old_ct, new_ct) if ct and ct.note)
+    key: tuple[KeyChange, ...] = ()
+    if find_key_changes is not None and old_text != new_text:
+        key = find_key_changes(old_text, new_text, spans, known_refs=None)
+    return ClauseDiff(
+        clause=clause,
+        old_version=old.id,
+        new_version=new.id,
+        status=_status(old_ct.text if old_ct else None, new_ct.text if new_ct else None),
+        old_text=old_text,
+        new_text=new_text,
+        spans=spans,
+        words=words,
+        words_by_party=by_party,
+        old_positions=_positions(clause, old.id),
+        new_positions=_positions(clause, new.id),
+        notes=tuple(dict.fromkeys(notes)),
+        key_changes=key,
+    )
+
+
+def _equal(text: str) -> tuple[Op, ...]:
+    return (Op("equal", text),) if text else ()
+
+
+def _text_at(clause: Clause, version_id: str) -> str:
+    ct = clause.texts.get(version_id)
+    return ct.text if ct else ""
+
+
+def compare(
+    corpus: Corpus,
+    old_id: str,
+    new_id: str,
+    clause_ids: Sequence[str] = (),
+    *,
+    key_changes: bool = True,
+) -> Comparison:
+    """Compare two versions of ``corpus``, optionally only some clauses."""
+    old = resolve_version(corpus, old_id)
+    new = resolve_version(corpus, new_id)
+    order = align(old, new)
+    if clause_ids:
+        order = _select(corpus, order, clause_ids, old, new)
+    finder = _key_change_finder() if key_changes else None
+    diffs = tuple(diff_clause(corpus, corpus.clauses[c], old, new, find_key_changes=finder) for c in order)
+    counts: dict[ClauseStatus, int] = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
+    for d in diffs:
+        counts[d.status] += 1
+    by_party = sum_stats(d.words_by_party for d in diffs)
+    words = WordStats(
+        sum(d.words.inserted for d in diffs), sum(d.words.deleted for d in diffs)
+    )
+    path = (old.id, *(s.after for s in version_path(corpus, old.id, new.id)))
+    return Comparison(corpus, old, new, path, diffs, counts, words, by_party)
+
+
+def _select(
+    corpus: Corpus, order: list[str], wanted: Sequence[str], old: Version, new: Version
+) -> list[str]:
+    for clause_id in wanted:
+        if clause_id not in corpus.clauses:
+            raise UsageError(f"no clause '{clause_id}' in {corpus.root}", _hint(corpus.clauses))
+        if clause_id not in order:
+            raise UsageError(
+                f"clause '{clause_id}' is in neither '{old.id}' nor '{new.id}'",
+                _hint(order),
+            )
+    keep = set(wanted)
+    return [c for c in order if c in keep]
+
+
+def _key_change_finder() -> KeyChangeFinder | None:
+    try:
+        from clausetrack import keychanges
+    except ImportError:  # pragma: no cover - the detector is optional while it is built
+        return None
+    finder: KeyChangeFinder = keychanges.find_key_changes
+    return finder

@@ -1,0 +1,304 @@
+"""Word-level diff: two texts in, a tuple of :class:`~clausetrack.model.Op` out.
+
+The only importer of :mod:`diff_match_patch`. How a diff is made:
+
+1. Both texts are split into tokens (:func:`clausetrack.tokenize.tokenize`) and every
+   distinct token is mapped to one character, so each text becomes a string with one
+   character per token.
+2. The encoded strings are aligned. Diff-match-patch's Myers diff is exact but costs
+   time proportional to length times edits, so it only ever sees small gaps. The gaps
+   come from anchors, coarse to fine:
+
+   * the common prefix and suffix;
+   * tokens that occur exactly once in each text, kept in the order both agree on
+     (the longest increasing subsequence: patience diff), recursively inside each gap;
+   * where no token is unique (long documents repeat themselves), runs of at least *k*
+     equal tokens found by walking both texts in step and, at each difference, looking
+     for the nearest place where they agree again (*k* = 16, then 8, then 4 in the gaps
+     left over).
+
+   A gap small enough goes to diff-match-patch with no timeout (a timeout silently turns a
+   diff into "everything replaced"); a large gap with nothing at all in common is a
+   replacement.
+3. ``diff_cleanupSemantic`` runs on the encoded tokens, and only then is the result decoded
+   back to text. So every edit boundary is a token boundary: no word is ever split.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from collections import Counter
+from collections.abc import Iterator
+from itertools import chain
+
+from diff_match_patch import diff_match_patch
+
+from clausetrack.model import Op, OpKind
+from clausetrack.tokenize import tokenize
+
+__all__ = ["diff_words"]
+
+_EQUAL, _INSERT, _DELETE = 0, 1, -1
+_KIND: dict[int, OpKind] = {_EQUAL: "equal", _INSERT: "insert", _DELETE: "delete"}
+
+Diffs = list[tuple[int, str]]
+
+# A gap whose lengths multiply to at most this goes straight to diff-match-patch
+# (about 10 ms in the worst case, two unrelated texts of 100 tokens).
+_DMP_AREA = 10_000
+# A gap with no anchor of any kind goes to diff-match-patch up to this size, and is
+# a replacement above it (semantic cleanup would merge its scattered matches anyway).
+_LAST_RESORT_AREA = 60_000
+# Run lengths, in tokens, that resynchronise the walk: coarse first, finer in what is left.
+_RUNS = (16, 8, 4)
+# How far the walk first looks for the texts to agree again; doubled until found.
+_WINDOW = 512
+
+# Characters available to stand for tokens: every code point but the surrogates.
+_CAPACITY = 0x110000 - 0x800
+
+
+def _codes() -> Iterator[str]:
+    return map(chr, chain(range(0xD800), range(0xE000, 0x110000)))
+
+
+def _new_dmp() -> diff_match_patch:
+    dmp = diff_match_patch()
+    dmp.Diff_Timeout = 0.0  # never give up: a timeout silently degrades the answer
+    return dmp
+
+
+_dmp = _new_dmp()
+
+
+def _match_len(a: str, i: int, b: str, j: int) -> int:
+    """Length of the common prefix of ``a[i:]`` and ``b[j:]``, in time linear in it."""
+    n = 0
+    step = 32
+    while True:
+        x = a[i + n : i + n + step]
+        y = b[j + n : j + n + step]
+        if x == y and len(x) == step:
+            n += step
+            step <<= 1
+        else:
+            return n + int(_dmp.diff_commonPrefix(x, y))
+
+
+def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The longest subsequence of ``pairs`` (sorted by first item) increasing in the second."""
+    tails: list[int] = []  # smallest second item ending an increasing run of each length
+    ends: list[int] = []  # index in pairs of that item
+    back = [-1] * len(pairs)
+    for n, (_, j) in enumerate(pairs):
+        k = bisect_left(tails, j)
+        if k:
+            back[n] = ends[k - 1]
+        if k == len(tails):
+            tails.append(j)
+            ends.append(n)
+        else:
+            tails[k] = j
+            ends[k] = n
+    out: list[tuple[int, int]] = []
+    n = ends[-1] if ends else -1
+    while n >= 0:
+        out.append(pairs[n])
+        n = back[n]
+    out.reverse()
+    return out
+
+
+def _unique_anchors(a: str, b: str) -> list[tuple[int, int, int]]:
+    """Runs ``(i, j, length)`` of tokens unique in both texts, in an order both agree on."""
+    once_a = {c for c, n in Counter(a).items() if n == 1}
+    once_b = {c for c, n in Counter(b).items() if n == 1}
+    both = once_a & once_b
+    if not both:
+        return []
+    if len(both) <= 16:
+        pairs = sorted((a.index(c), b.index(c)) for c in both)
+    else:
+        where = {c: i for i, c in enumerate(b) if c in both}
+        pairs = [(i, where[c]) for i, c in enumerate(a) if c in both]
+    runs: list[tuple[int, int, int]] = []
+    for i, j in _lis(pairs):
+        if runs and runs[-1][0] + runs[-1][2] == i and runs[-1][1] + runs[-1][2] == j:
+            runs[-1] = (runs[-1][0], runs[-1][1], runs[-1][2] + 1)
+        else:
+            runs.append((i, j, 1))
+    return runs
+
+
+def _sync(a: str, b: str, i: int, j: int, k: int) -> tuple[int, int] | None:
+    """The nearest ``(i2, j2)`` at or after ``(i, j)`` where ``k`` tokens agree.
+
+    Nearest means the fewest tokens skipped, ``(i2 - i) + (j2 - j)``. The search looks
+    within a window first and doubles it until a match is found or the texts end.
+    """
+    last_a = len(a) - k
+    last_b = len(b) - k
+    if i > last_a or j > last_b:
+        return None
+    window = _WINDOW
+    while True:
+        best: tuple[int, int] | None = None
+        cost = window
+        d = 0
+        while d < cost:
+            if i + d <= last_a:
+                p = b.find(a[i + d : i + d + k], j, j + cost - d + k - 1)
+                if p >= 0 and d + p - j < cost:
+                    cost, best = d + p - j, (i + d, p)
+            if j + d <= last_b:
+                p = a.find(b[j + d : j + d + k], i, i + cost - d + k - 1)
+                if p >= 0 and d + p - i < cost:
+                    cost, best = d + p - i, (p, j + d)
+            d += 1
+        if best is not None or window > (len(a) - i) + (len(b) - j):
+            return best
+        window <<= 1
+
+
+def _resync_anchors(a: str, b: str, k: int) -> list[tuple[int, int, int]]:
+    """Runs ``(i, j, length)`` of at least ``k`` equal tokens, found by walking in step."""
+    runs: list[tuple[int, int, int]] = []
+    i = j = 0
+    while True:
+        found = _sync(a, b, i, j, k)
+        if found is None:
+            return runs
+        i, j = found
+        n = k + _match_len(a, i + k, b, j + k)
+        runs.append((i, j, n))
+        i += n
+        j += n
+
+
+def _align(a: str, b: str) -> Diffs:
+    """Diff two encoded strings exactly, never running Myers on a large gap."""
+    out: Diffs = []
+    # A stack of work, popped in text order: ("solve", a, b, level) or an op to emit.
+    stack: list[tuple[int, str, str, int]] = [(2, a, b, 0)]
+    while stack:
+        op, x, y, level = stack.pop()
+        if op != 2:
+            out.append((op, x))
+            continue
+        n = _dmp.diff_commonPrefix(x, y)
+        if n:
+            out.append((_EQUAL, x[:n]))
+            x, y = x[n:], y[n:]
+        n = _dmp.diff_commonSuffix(x, y)
+        if n:
+            stack.append((_EQUAL, x[-n:], "", 0))
+            x, y = x[:-n], y[:-n]
+        if not x or not y:
+            if x:
+                out.append((_DELETE, x))
+            if y:
+                out.append((_INSERT, y))
+            continue
+        area = len(x) * len(y)
+        if area <= _DMP_AREA:
+            out.extend(_dmp.diff_main(x, y, False))
+            continue
+        runs = _unique_anchors(x, y)
+        next_level = level
+        while not runs and next_level < len(_RUNS):
+            runs = _resync_anchors(x, y, _RUNS[next_level])
+            next_level += 1
+        if not runs:
+            if area <= _LAST_RESORT_AREA:
+                out.extend(_dmp.diff_main(x, y, False))
+            else:
+                out.append((_DELETE, x))
+                out.append((_INSERT, y))
+            continue
+        todo: list[tuple[int, str, str, int]] = []
+        i = j = 0
+        for ri, rj, rn in runs:
+            todo.append((2, x[i:ri], y[j:rj], next_level))
+            todo.append((_EQUAL, x[ri : ri + rn], "", 0))
+            i, j = ri + rn, rj + rn
+        todo.append((2, x[i:], y[j:], next_level))
+        stack.extend(reversed(todo))
+    return out
+
+
+def _encode(old: list[str], new: list[str]) -> tuple[str, str, dict[str, str]] | None:
+    """One character per token, the same for equal tokens; None if there are too many."""
+    distinct = dict.fromkeys(old)
+    distinct.update(dict.fromkeys(new))
+    if len(distinct) > _CAPACITY:
+        return None
+    code = dict(zip(distinct, _codes(), strict=False))
+    a = "".join(map(code.__getitem__, old))
+    b = "".join(map(code.__getitem__, new))
+    return a, b, dict(zip(code.values(), code.keys(), strict=True))
+
+
+def _lines(tokens: list[str]) -> list[str]:
+    """Tokens grouped into lines: coarser tokens, for texts with too many distinct ones."""
+    out: list[str] = []
+    start = 0
+    for n, t in enumerate(tokens):
+        if "\n" in t:
+            out.append("".join(tokens[start : n + 1]))
+            start = n + 1
+    if start < len(tokens):
+        out.append("".join(tokens[start:]))
+    return out
+
+
+def _token_diffs(old: str, new: str) -> tuple[Diffs, dict[str, str]]:
+    """The cleaned-up diff of the encoded tokens, and the table to decode it."""
+    ta, tb = tokenize(old), tokenize(new)
+    encoded = _encode(ta, tb)
+    if encoded is None:
+        encoded = _encode(_lines(ta), _lines(tb))
+    if encoded is None:  # over a million distinct lines: one replacement, ends kept
+        n = 0
+        while n < min(len(ta), len(tb)) and ta[n] == tb[n]:
+            n += 1
+        m = 0
+        while m < min(len(ta), len(tb)) - n and ta[-1 - m] == tb[-1 - m]:
+            m += 1
+        encoded = _encode(
+            [*ta[:n], "".join(ta[n : len(ta) - m]), *ta[len(ta) - m :]],
+            [*tb[:n], "".join(tb[n : len(tb) - m]), *tb[len(tb) - m :]],
+        )
+        assert encoded is not None
+    a, b, table = encoded
+    diffs = _align(a, b)
+    _dmp.diff_cleanupMerge(diffs)
+    _dmp.diff_cleanupSemantic(diffs)
+    return diffs, table
+
+
+def diff_words(old: str, new: str) -> tuple[Op, ...]:
+    """Diff ``old`` against ``new`` token by token: what is kept, deleted and inserted.
+
+    The equal and deleted texts concatenate to ``old``, the equal and inserted texts to
+    ``new``, exactly. No op is empty, no two neighbours have the same kind, a deletion
+    comes before the insertion that replaces it, and every boundary between ops is a
+    token boundary of both texts: a changed word is deleted and inserted whole.
+
+    >>> diff_words("The identical terms.", "The perpetual terms.")  # doctest: +NORMALIZE_WHITESPACE
+    (Op(kind='equal', text='The '), Op(kind='delete', text='identical'),
+     Op(kind='insert', text='perpetual'), Op(kind='equal', text=' terms.'))
+    """
+    if old == new:
+        return (Op("equal", old),) if old else ()
+    diffs, table = _token_diffs(old, new)
+    ops: list[Op] = []
+    for op, s in diffs:
+        if not s:
+            continue
+        text = "".join(map(table.__getitem__, s))
+        kind = _KIND[op]
+        if ops and ops[-1].kind == kind:
+            ops[-1] = Op(kind, ops[-1].text + text)
+        else:
+            ops.append(Op(kind, text))
+    return tuple(ops)
