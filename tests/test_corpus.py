@@ -3,8 +3,8 @@ as the user sees it, ``path:line:col: message (hint)``, and all of them at once.
 
 from __future__ import annotations
 
-import os
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -165,9 +165,10 @@ def test_versions_and_clauses_are_ordered_by_id(corpus: Path) -> None:
     assert list(load_corpus(corpus).clauses) == ["aaa", "fund", "scope"]
 
 
-def test_a_yaml_date_is_kept_as_its_iso_string(corpus: Path) -> None:
-    edit(corpus, "versions/v1.yaml", "date: 2025-02-01", "date: 2025-2-1")
-    assert load_corpus(corpus).versions["v1"].date == "2025-02-01"
+@pytest.mark.parametrize("written", ["2025-02-01", "'2025-02-01'", "2025-02", "2025"])
+def test_dates_are_kept_as_iso_strings(corpus: Path, written: str) -> None:
+    edit(corpus, "versions/v1.yaml", "date: 2025-02-01", f"date: {written}")
+    assert load_corpus(corpus).versions["v1"].date == written.strip("'")
 
 
 def test_hidden_files_are_ignored(corpus: Path) -> None:
@@ -251,10 +252,10 @@ CASES: dict[str, tuple[str, str, str, list[str]]] = {
     ),
     "duplicate party id": (
         "agreement.yaml",
-        "- id: ua",
-        "- id: us",
+        "sources:\n",
+        "  - {id: us, name: U.S., short: U.S., color: blue, role: observer}\nsources:\n",
         [
-            "corpus/agreement.yaml:9:9: duplicate party id 'us' (first at line 4) "
+            "corpus/agreement.yaml:14:10: duplicate party id 'us' (first at line 4) "
             "(ids must be unique)"
         ],
     ),
@@ -293,10 +294,7 @@ CASES: dict[str, tuple[str, str, str, list[str]]] = {
         "agreement.yaml",
         "role: negotiator\n  - id: ua",
         "role: [negotiator]\n  - id: ua",
-        [
-            "corpus/agreement.yaml:8:11: role must be one of negotiator, observer; "
-            "got a list"
-        ],
+        ["corpus/agreement.yaml:8:11: role must be one of negotiator, observer; got a list"],
     ),
     "impossible date": (
         "versions/v1.yaml",
@@ -564,12 +562,15 @@ FOLDER_CASES: dict[str, tuple[FolderEdit, list[str]]] = {
         ["corpus/agreement.yaml: is a folder, expected a file"],
     ),
     "versions is a file": (
-        lambda root: (_rmtree(root / "versions"), (root / "versions").write_text("x")),
+        lambda root: (shutil.rmtree(root / "versions"), (root / "versions").write_text("x")),
         ["corpus/versions: versions must be a folder, found a file"],
     ),
     "a .yml file": (
         lambda root: (root / "clauses/extra.yml").write_text(SCOPE),
-        ["corpus/clauses/extra.yml: file name ends in '.yml', not '.yaml' (rename it to extra.yaml)"],
+        [
+            "corpus/clauses/extra.yml: file name ends in '.yml', not '.yaml' "
+            "(rename it to extra.yaml)"
+        ],
     ),
     "a stray file": (
         lambda root: (root / "versions/notes.txt").write_text("notes"),
@@ -586,7 +587,7 @@ FOLDER_CASES: dict[str, tuple[FolderEdit, list[str]]] = {
         ],
     ),
     "no versions folder": (
-        lambda root: _rmtree(root / "versions"),
+        lambda root: shutil.rmtree(root / "versions"),
         [f"corpus: not a clausetrack corpus: versions/ is missing ({HINT_CORPUS})"],
     ),
     "no agreement.yaml": (
@@ -594,26 +595,17 @@ FOLDER_CASES: dict[str, tuple[FolderEdit, list[str]]] = {
         [f"corpus: not a clausetrack corpus: agreement.yaml is missing ({HINT_CORPUS})"],
     ),
     "an empty folder": (
-        lambda root: (_rmtree(root), root.mkdir()),
+        lambda root: (shutil.rmtree(root), root.mkdir()),
         [
             "corpus: not a clausetrack corpus: agreement.yaml, versions/ and clauses/ are "
             f"missing ({HINT_CORPUS})"
         ],
     ),
     "no folder at all": (
-        _rmtree,
+        shutil.rmtree,
         [f"corpus: the corpus folder does not exist ({HINT_CORPUS})"],
     ),
 }
-
-
-def _rmtree(path: Path) -> None:
-    for dirpath, dirnames, filenames in os.walk(path, topdown=False):
-        for name in filenames:
-            os.unlink(os.path.join(dirpath, name))
-        for name in dirnames:
-            os.rmdir(os.path.join(dirpath, name))
-    os.rmdir(path)
 
 
 @pytest.mark.parametrize("name", list(FOLDER_CASES))
@@ -651,7 +643,12 @@ def test_load_corpus_raises_with_every_problem(corpus: Path) -> None:
 
 
 def test_no_parties_is_reported_with_the_references_it_breaks(corpus: Path) -> None:
-    edit(corpus, "agreement.yaml", AGREEMENT[AGREEMENT.index("  - id: us") : AGREEMENT.index("sources:")], "")
+    edit(
+        corpus,
+        "agreement.yaml",
+        AGREEMENT[AGREEMENT.index("  - id: us") : AGREEMENT.index("sources:")],
+        "",
+    )
     edit(corpus, "agreement.yaml", "parties:\n", "parties: []\n")
     found = lines(check_corpus(corpus))
     assert found[0] == "corpus/agreement.yaml:3:10: parties must list at least one party"
@@ -667,8 +664,7 @@ def test_a_long_list_of_valid_ids_is_cut_short(corpus: Path) -> None:
     edit(corpus, "versions/v2.yaml", "proposed_by: ua", "proposed_by: zz")
     valid = ", ".join(f"p{n:02d}" for n in range(20))
     assert lines(check_corpus(corpus)) == [
-        f"corpus/versions/v2.yaml:4:14: unknown party 'zz' (valid party ids: {valid}, "
-        "… (7 more))"
+        f"corpus/versions/v2.yaml:4:14: unknown party 'zz' (valid party ids: {valid}, … (7 more))"
     ]
 
 
@@ -676,14 +672,44 @@ def test_a_long_list_of_valid_ids_is_cut_short(corpus: Path) -> None:
 
 YAMLISH = st.lists(
     st.sampled_from(
-        ["id:", " scope", "\n", "  ", "- ", "[", "]", "{", "}", ",", ":", "&a", "*a", "!!str",
-         "'", '"', "|", ">", "#", "?", "---", "v1", "text", "\t", "é", "\x85", "null", "2025-02-30"]
+        [
+            "id:",
+            " scope",
+            "\n",
+            "  ",
+            "- ",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            ":",
+            "&a",
+            "*a",
+            "!!str",
+            "'",
+            '"',
+            "|",
+            ">",
+            "#",
+            "?",
+            "---",
+            "v1",
+            "text",
+            "\t",
+            "é",
+            "\x85",
+            "null",
+            "2025-02-30",
+        ]
     ),
     max_size=40,
 ).map("".join)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(text=YAMLISH, raw=st.binary(max_size=60))
 def test_no_input_escapes_as_a_traceback(corpus: Path, text: str, raw: bytes) -> None:
     (corpus / "clauses/scope.yaml").write_text(text, encoding="utf-8")
@@ -696,18 +722,38 @@ def test_no_input_escapes_as_a_traceback(corpus: Path, text: str, raw: bytes) ->
 # --- the documentation's worked example ------------------------------------------------
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "corpus-format.md"
-EXAMPLE = re.compile(r"```yaml\n# file: (\S+)\n(.*?)```", re.DOTALL)
+EXAMPLE_FILE = re.compile(r"```yaml\n(# file: (\S+)\n.*?)```", re.DOTALL)
+EXAMPLE_ERRORS = re.compile(r"```\n(corpus/.*?)```", re.DOTALL)
+
+
+def documented_example(root: Path) -> None:
+    """Write the doc's worked example under ``root``, each file exactly as shown."""
+    doc = DOC.read_text(encoding="utf-8")
+    write_files(root, {name: text for text, name in EXAMPLE_FILE.findall(doc)})
 
 
 def test_the_documented_example_loads_cleanly(tmp_path: Path) -> None:
-    files = {name: text for name, text in EXAMPLE.findall(DOC.read_text(encoding="utf-8"))}
-    assert sorted(files) == [
+    documented_example(tmp_path)
+    assert sorted(str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*.yaml")) == [
         "agreement.yaml",
         "clauses/fund-contributions.yaml",
         "clauses/governance.yaml",
-        "versions/us-draft.yaml",
         "versions/ua-counter.yaml",
+        "versions/us-draft.yaml",
     ]
-    write_files(tmp_path, files)
     assert check_corpus(tmp_path) == []
     assert list(load_corpus(tmp_path).versions) == ["ua-counter", "us-draft"]
+
+
+def test_the_documented_error_messages_are_what_the_reader_says(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    root = Path("corpus")
+    documented_example(root)
+    edit(root, "clauses/fund-contributions.yaml", "title:", "titel:")
+    edit(root, "versions/ua-counter.yaml", "proposed_by: ua", "proposed_by: usa")
+    edit(root, "versions/us-draft.yaml", "date: 2025-02-10", "date: 2025-02-30")
+    edit(root, "clauses/governance.yaml", "  ua-counter:", "\tua-counter:")
+    documented = EXAMPLE_ERRORS.findall(DOC.read_text(encoding="utf-8"))[0].splitlines()
+    assert lines(check_corpus(root)) == documented

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from clausetrack.compare import compare
 from clausetrack.corpus import check_corpus, load_corpus
 from clausetrack.errors import Problem
-from clausetrack.model import Comparison, Corpus
+from clausetrack.model import Comparison, Corpus, Version
 from clausetrack.resources import find_corpus
+
+if TYPE_CHECKING:
+    from clausetrack.report import ReportResult
 
 Format = Literal["html", "text", "markdown", "json"]
 FORMATS: tuple[Format, ...] = ("html", "text", "markdown", "json")
@@ -75,15 +78,43 @@ def only_material(c: Comparison) -> Comparison:
     return replace(c, clauses=kept)
 
 
+def report(
+    corpus: str | os.PathLike[str] | None,
+    out_dir: Path,
+    *,
+    template_dir: Path | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> ReportResult:
+    """Write the static HTML site for the whole negotiation into ``out_dir``."""
+    from clausetrack.report import write_report
+
+    return write_report(open_corpus(corpus), out_dir, template_dir=template_dir, progress=progress)
+
+
 def describe(corpus: Corpus) -> str:
     """A plain listing of the corpus's parties, versions and clauses, with their ids."""
     a = corpus.agreement
     lines = [a.title, "", "Parties:"]
     lines += [f"  {p.id:<14} {p.name} ({p.role})" for p in a.parties]
     lines += ["", "Versions (oldest first):"]
-    for v in sorted(corpus.versions.values(), key=lambda v: (v.date, v.id)):
+    for v in history(corpus):
         base = f", based on {v.based_on}" if v.based_on else ""
-        lines.append(f"  {v.id:<14} {v.date}  {v.title} [{v.status}, by {v.proposed_by}{base}]")
+        lines.append(f"  {v.id:<14} {v.date:<10}  {v.title} [{v.status}, by {v.proposed_by}{base}]")
     lines += ["", "Clauses:"]
     lines += [f"  {c.id:<22} {c.title}" for c in corpus.clauses.values()]
     return "\n".join(lines) + "\n"
+
+
+def history(corpus: Corpus) -> list[Version]:
+    """Versions in the order they were drafted: each after the one it is based on,
+    siblings by date (partial dates such as "2025-02" sort by their known part)."""
+    children: dict[str | None, list[Version]] = {}
+    for v in corpus.versions.values():
+        children.setdefault(v.based_on, []).append(v)
+    order: list[Version] = []
+    stack = sorted(children.get(None, []), key=lambda v: (v.date, v.id), reverse=True)
+    while stack:
+        v = stack.pop()
+        order.append(v)
+        stack += sorted(children.get(v.id, []), key=lambda v: (v.date, v.id), reverse=True)
+    return order

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import NoReturn
 
 import click
 
 from clausetrack import __version__
 from clausetrack.errors import ClausetrackError, CorpusError
+
+ProgressFn = Callable[[int, int], None]
 
 CORPUS_HELP = (
     "Corpus folder (holding agreement.yaml, versions/ and clauses/). "
@@ -187,6 +190,64 @@ def check(corpus: str | None) -> None:
         click.echo(f"Error: {root}: {n} problem{'s' if n != 1 else ''}", err=True)
         sys.exit(2)
     click.echo(f"{root}: OK")
+
+
+@cli.command()
+@click.option("--corpus", "corpus", metavar="DIR", help=CORPUS_HELP)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("build/report"),
+    show_default=True,
+    help="Folder to write the site into; replaced atomically when the site is complete.",
+)
+@click.option(
+    "--template-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Folder of templates searched before the packaged ones.",
+)
+def report(corpus: str | None, output: Path, template_dir: Path | None) -> None:
+    """Write a static HTML site for the whole negotiation.
+
+    An index with the timeline, the clause-by-version grid and the positions
+    matrix; a redline for every pair of consecutive versions and for first to
+    last; a history page per clause with word-level blame; and a sources page.
+    The site opens from file:// with no network. Exit status 0 when written,
+    2 on trouble (the previous site is then left as it was).
+
+    \b
+    Examples:
+      clausetrack report
+      clausetrack report -o site/ --template-dir my-templates/
+    """
+    from clausetrack import api
+
+    try:
+        result = api.report(corpus, output, template_dir=template_dir, progress=_progress())
+    except ClausetrackError as error:
+        fail(error)
+    click.echo(f"Wrote {result.pages} pages to {output}/ (open {output / 'index.html'}).", err=True)
+
+
+def _progress() -> ProgressFn | None:
+    """A progress bar on a terminal, nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    state: dict[str, object] = {}
+
+    def update(done: int, total: int) -> None:
+        bar = state.get("bar")
+        if bar is None:
+            bar = click.progressbar(length=total, label="Writing report", file=sys.stderr)
+            bar.__enter__()
+            state["bar"] = bar
+        assert isinstance(bar, click._termui_impl.ProgressBar)
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    return update
 
 
 @cli.command("list")

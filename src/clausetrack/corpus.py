@@ -80,7 +80,7 @@ CORPUS_HINT = (
 )
 
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]*")
-_DATE = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")
+_DATE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d))?)?")
 # Characters YAML refuses (C0/C1 controls other than tab, newlines and NEL, and U+FFFE/U+FFFF).
 _NON_PRINTABLE = re.compile(
     "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]"
@@ -166,6 +166,7 @@ class _Index:
     lists_known: set[str] = field(default_factory=set)  # versions whose clause list was read
     texts_known: set[str] = field(default_factory=set)  # clauses whose text mapping was read
     parents: dict[str, tuple[str, Loc]] = field(default_factory=dict)
+    complete: set[str] = field(default_factory=set)  # kinds whose every id is known
 
 
 def _load(root: Path) -> tuple[Corpus | None, list[Problem]]:
@@ -200,11 +201,15 @@ def _read_corpus(root: Path, problems: list[Problem]) -> Corpus | None:
     version_files = _list_folder(root, VERSIONS, problems)
     clause_files = _list_folder(root, CLAUSES, problems)
     for kind, files in (("version", version_files), ("clause", clause_files)):
-        for path in files:
+        if files is not None:
+            index.complete.add(kind)
+        for path in files or []:
             index.defined[kind][path.stem] = Loc(str(path))
     agreement = _guarded(root / MANIFEST, problems, lambda f, n, _: _read_agreement(f, n, index))
-    versions = _read_all(version_files, problems, lambda f, n, s: _read_version(f, n, index, s))
-    clauses = _read_all(clause_files, problems, lambda f, n, s: _read_clause(f, n, index, s))
+    versions = _read_all(
+        version_files or [], problems, lambda f, n, s: _read_version(f, n, index, s)
+    )
+    clauses = _read_all(clause_files or [], problems, lambda f, n, s: _read_clause(f, n, index, s))
     _check_across(index, problems)
     if problems or agreement is None:
         return None
@@ -231,33 +236,35 @@ def _exists(root: Path, name: str) -> bool:
     return os.path.lexists(root / name)
 
 
-def _list_folder(root: Path, name: str, problems: list[Problem]) -> list[Path]:
-    """The ``<id>.yaml`` files of a folder, sorted; anything else there is a problem."""
+def _list_folder(root: Path, name: str, problems: list[Problem]) -> list[Path] | None:
+    """The ``<id>.yaml`` files of a folder, sorted, or None when it cannot be listed;
+    anything else in the folder is a problem."""
     folder = root / name
     if not folder.is_dir():
         problems.append(Problem(Loc(str(folder)), f"{name} must be a folder, found a file"))
-        return []
+        return None
     try:
         names = sorted(entry for entry in os.listdir(folder) if not entry.startswith("."))
     except OSError as exc:
         problems.append(Problem(Loc(str(folder)), f"cannot list this folder: {_reason(exc)}"))
-        return []
+        return None
     paths = [folder / entry for entry in names]
     for path in paths:
         _check_entry(path, name, problems)
-    return [path for path in paths if path.suffix == ".yaml" and not path.is_dir()]
+    return [path for path in paths if path.suffix == ".yaml"]
 
 
 def _check_entry(path: Path, folder: str, problems: list[Problem]) -> None:
     loc = Loc(str(path))
+    if path.suffix == ".yaml":
+        return
     if path.is_dir():
-        if path.suffix != ".yaml":
-            hint = f"only <id>.yaml files belong in {folder}/; move it elsewhere"
-            problems.append(Problem(loc, f"unexpected folder in {folder}/", hint))
-    elif path.suffix.lower() in (".yml", ".yaml") and path.suffix != ".yaml":
+        hint = f"only <id>.yaml files belong in {folder}/; move it elsewhere"
+        problems.append(Problem(loc, f"unexpected folder in {folder}/", hint))
+    elif path.suffix.lower() in (".yml", ".yaml"):
         hint = f"rename it to {path.stem}.yaml"
         problems.append(Problem(loc, f"file name ends in '{path.suffix}', not '.yaml'", hint))
-    elif path.suffix != ".yaml":
+    else:
         hint = f"only <id>.yaml files belong in {folder}/; move it elsewhere"
         problems.append(Problem(loc, "not a .yaml file, so it would be skipped", hint))
 
@@ -679,26 +686,27 @@ def _date(f: _File, node: Node, name: str) -> str:
         hint = "write dates as YYYY-MM-DD, YYYY-MM or YYYY"
         f.report(node, f"{name} must be a date, got {_kind(node)}", hint)
         return ""
-    iso = _iso_date(str(node.value), strict=node.tag == _STR)
-    if iso is None:
+    if not _is_iso_date(str(node.value)):
         hint = "write dates as YYYY-MM-DD, YYYY-MM or YYYY"
         f.report(node, f"{name} '{node.value}' is not a valid date", hint)
         return ""
-    return iso
+    return str(node.value)
 
 
-def _iso_date(text: str, strict: bool) -> str | None:
-    """``text`` as an ISO date (``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY``), else None."""
+def _is_iso_date(text: str) -> bool:
+    """Whether ``text`` is a real ``YYYY-MM-DD``, ``YYYY-MM`` or ``YYYY`` date.
+
+    A YAML date (``2025-02-28`` unquoted) is written this way too, so its text is kept.
+    """
     match = _DATE.fullmatch(text)
-    if match is None or (strict and any(p and len(p) != 2 for p in match.groups()[1:])):
-        return None
+    if match is None:
+        return False
     year, month, day = match.groups()
     try:
         date(int(year), int(month or 1), int(day or 1))
     except ValueError:
-        return None
-    parts = [year, month and f"{int(month):02d}", day and f"{int(day):02d}"]
-    return "-".join(p for p in parts if p)
+        return False
+    return True
 
 
 def _ref(f: _File, index: _Index, node: Node, name: str, kind: str) -> str | None:
@@ -777,6 +785,7 @@ def _read_agreement(f: _File, node: Node, index: _Index) -> Agreement | None:
     obj = _object(f, index, node, "agreement", _AGREEMENT_KEYS)
     if obj is None:
         return None
+    index.complete.update(("party", "source"))
     title, summary = obj.string("title"), obj.string("summary")
     parties = _read_list(obj, "parties", _read_party)
     listed = obj.get("parties")
@@ -962,7 +971,7 @@ def _check_across(index: _Index, problems: list[Problem]) -> None:
 def _check_refs(index: _Index, problems: list[Problem]) -> None:
     for kind, ref, loc in index.refs:
         known = index.defined[kind]
-        if ref not in known:
+        if ref not in known and kind in index.complete:
             hint = _choices_hint(ref, known, f"{kind} ids")
             problems.append(Problem(loc, f"unknown {kind} '{ref}'", hint))
 

@@ -26,6 +26,7 @@ The only importer of :mod:`diff_match_patch`. How a diff is made:
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
@@ -51,6 +52,14 @@ _DMP_AREA = 10_000
 _LAST_RESORT_AREA = 60_000
 # Run lengths, in tokens, that resynchronise the walk: coarse first, finer in what is left.
 _RUNS = (16, 8, 4)
+# The same for lines, which rarely repeat by chance.
+_SEGMENT_RUNS = (4, 2, 1)
+# Runs of changed lines closer than this many unchanged lines are diffed together.
+_SEGMENT_GAP = 2
+# Lines: cut before a newline that follows a character other than whitespace or a
+# zero-width joiner. No token spans such a cut and none looks across it, so tokenizing
+# the lines one by one gives the same tokens as tokenizing the whole text.
+_SEGMENT = re.compile(r"(?<=[^\s\u200d])(?=\n)")
 # How far the walk first looks for the texts to agree again; doubled until found.
 _WINDOW = 512
 
@@ -175,7 +184,7 @@ def _resync_anchors(a: str, b: str, k: int) -> list[tuple[int, int, int]]:
         j += n
 
 
-def _align(a: str, b: str) -> Diffs:
+def _align(a: str, b: str, run_lengths: tuple[int, ...]) -> Diffs:
     """Diff two encoded strings exactly, never running Myers on a large gap."""
     out: Diffs = []
     # A stack of work, popped in text order: ("solve", a, b, level) or an op to emit.
@@ -205,8 +214,8 @@ def _align(a: str, b: str) -> Diffs:
             continue
         runs = _unique_anchors(x, y)
         next_level = level
-        while not runs and next_level < len(_RUNS):
-            runs = _resync_anchors(x, y, _RUNS[next_level])
+        while not runs and next_level < len(run_lengths):
+            runs = _resync_anchors(x, y, run_lengths[next_level])
             next_level += 1
         if not runs:
             if area <= _LAST_RESORT_AREA:
@@ -251,8 +260,8 @@ def _lines(tokens: list[str]) -> list[str]:
     return out
 
 
-def _token_diffs(old: str, new: str) -> tuple[Diffs, dict[str, str]]:
-    """The cleaned-up diff of the encoded tokens, and the table to decode it."""
+def _token_diffs(old: str, new: str) -> list[tuple[int, str]]:
+    """The cleaned-up diff of the tokens of two texts, decoded."""
     ta, tb = tokenize(old), tokenize(new)
     encoded = _encode(ta, tb)
     if encoded is None:
@@ -270,10 +279,42 @@ def _token_diffs(old: str, new: str) -> tuple[Diffs, dict[str, str]]:
         )
         assert encoded is not None
     a, b, table = encoded
-    diffs = _align(a, b)
+    diffs = _align(a, b, _RUNS)
     _dmp.diff_cleanupMerge(diffs)
     _dmp.diff_cleanupSemantic(diffs)
-    return diffs, table
+    return [(op, "".join(map(table.__getitem__, s))) for op, s in diffs if s]
+
+
+def _segment_diffs(old: str, new: str) -> Iterator[tuple[int, str]]:
+    """The diff, lines first: only the lines that changed are split into tokens.
+
+    Lines are aligned as units; each run of changed lines (with any single unchanged
+    line between two such runs) is then diffed token by token, semantic cleanup
+    included. Most of a long document with scattered edits is never tokenized.
+    """
+    sa, sb = _SEGMENT.split(old), _SEGMENT.split(new)
+    encoded = _encode(sa, sb) if len(sa) > 2 or len(sb) > 2 else None
+    if encoded is None:
+        yield from _token_diffs(old, new)
+        return
+    a, b, table = encoded
+    pending_a: list[str] = []
+    pending_b: list[str] = []
+    for op, s in _align(a, b, _SEGMENT_RUNS):
+        if op == _EQUAL and (len(s) >= _SEGMENT_GAP or not (pending_a or pending_b)):
+            if pending_a or pending_b:
+                yield from _token_diffs("".join(pending_a), "".join(pending_b))
+                pending_a.clear()
+                pending_b.clear()
+            yield _EQUAL, "".join(map(table.__getitem__, s))
+            continue
+        text = "".join(map(table.__getitem__, s))
+        if op != _INSERT:
+            pending_a.append(text)
+        if op != _DELETE:
+            pending_b.append(text)
+    if pending_a or pending_b:
+        yield from _token_diffs("".join(pending_a), "".join(pending_b))
 
 
 def diff_words(old: str, new: str) -> tuple[Op, ...]:
@@ -290,12 +331,8 @@ def diff_words(old: str, new: str) -> tuple[Op, ...]:
     """
     if old == new:
         return (Op("equal", old),) if old else ()
-    diffs, table = _token_diffs(old, new)
     ops: list[Op] = []
-    for op, s in diffs:
-        if not s:
-            continue
-        text = "".join(map(table.__getitem__, s))
+    for op, text in _segment_diffs(old, new):
         kind = _KIND[op]
         if ops and ops[-1].kind == kind:
             ops[-1] = Op(kind, ops[-1].text + text)

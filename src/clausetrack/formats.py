@@ -73,10 +73,10 @@ def _version_title(c: Comparison, version_id: str | None) -> str:
 def _position_line(c: Comparison, p: Position) -> str:
     bits = [f"{_party_name(c, p.party)} {p.stance}"]
     if p.statement:
-        bits.append(f"“{p.statement}”")
+        bits.append(f"— {p.statement}")
     who = ", ".join(x for x in (p.speaker, p.date) if x)
     if who:
-        bits.append(f"— {who}")
+        bits.append(f"({who})")
     return " ".join(bits)
 
 
@@ -112,15 +112,27 @@ def _terminal_safe(text: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
+def runs(spans: Sequence[Span]) -> list[tuple[str, str]]:
+    """``(kind, text)`` with neighbouring spans of one kind joined, whoever made them:
+    the plain-text formats show attribution per clause, not per span."""
+    out: list[tuple[str, str]] = []
+    for s in spans:
+        if out and out[-1][0] == s.kind:
+            out[-1] = (s.kind, out[-1][1] + s.text)
+        else:
+            out.append((s.kind, s.text))
+    return out
+
+
 def text_redline(spans: Sequence[Span], color: bool) -> str:
     marks = _ANSI if color else _PLAIN
     out = []
-    for s in spans:
-        text = _terminal_safe(s.text)
-        if s.kind == "equal":
+    for kind, raw in runs(spans):
+        text = _terminal_safe(raw)
+        if kind == "equal":
             out.append(text)
         else:
-            start, end = marks[s.kind]
+            start, end = marks[kind]
             out.append(f"{start}{text}{end}")
     return "".join(out)
 
@@ -160,11 +172,23 @@ def render_text(c: Comparison, color: bool = False) -> str:
 
 # --- Markdown ----------------------------------------------------------------------
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~<>&])")
+# Characters that are Markdown anywhere in a line, an entity-like "&name;", and the
+# marks that only count at the start of a line (headings, quotes, lists, rules).
+_MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])|&(?=#?\w+;)")
+_MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
+
+
+def _escape_line_start(m: re.Match[str]) -> str:
+    lead, mark = m.group(1), m.group(2)
+    if mark[0].isdigit():  # "1." starts a list: escape the dot, not the number
+        return lead + mark + "\\"
+    return lead + "\\" + mark
 
 
 def md_escape(text: str) -> str:
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Escape ``text`` so that Markdown shows it literally, and no more than needed."""
+    text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), text)
+    return _MD_LINE_START.sub(_escape_line_start, text)
 
 
 def _md_mark(text: str, mark: str) -> str:
@@ -184,11 +208,11 @@ def _md_mark(text: str, mark: str) -> str:
 
 def markdown_redline(spans: Sequence[Span]) -> str:
     parts = []
-    for s in spans:
-        if s.kind == "equal":
-            parts.append(md_escape(s.text))
+    for kind, text in runs(spans):
+        if kind == "equal":
+            parts.append(md_escape(text))
         else:
-            parts.append(_md_mark(s.text, "**" if s.kind == "insert" else "~~"))
+            parts.append(_md_mark(text, "**" if kind == "insert" else "~~"))
     return "".join(parts).replace("\n", "  \n")
 
 

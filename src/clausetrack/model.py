@@ -65,6 +65,7 @@ class Source:
     title: str
     url: str
     date: str
+    publisher: str = ""
     loc: Loc | None = field(default=None, compare=False)
 
 

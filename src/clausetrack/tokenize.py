@@ -107,8 +107,18 @@ _SPACELESS = (
 )
 
 _WORD_CHAR = rf"[^\W{_SPACELESS}]"
-_WORD_CONT = rf"(?:{_WORD_CHAR}|[{_MARKS}\u200c\u200d])"
-_WORD = rf"{_WORD_CHAR}{_WORD_CONT}*+(?:['\u2019]{_WORD_CHAR}{_WORD_CONT}*+)*+"
+_JOINING = rf"[{_MARKS}\u200c\u200d]"  # marks and joiners continue a word
+_WORD_CONT = rf"(?:{_WORD_CHAR}|{_JOINING})"
+_WORD_TAIL = rf"{_WORD_CHAR}*+(?:{_JOINING}++{_WORD_CHAR}*+)*+"
+
+
+def _word(first: str) -> str:
+    return rf"{first}{_WORD_TAIL}(?:['\u2019]{_WORD_CHAR}{_WORD_TAIL})*+"
+
+
+# Most words start with a letter that cannot start an amount: try those first (faster).
+_PLAIN_WORD = _word(rf"[^\W\dA-Z_{_SPACELESS}]")
+_WORD = _word(_WORD_CHAR)
 
 _SP = "[ \u00a0\u202f]"  # the one space allowed inside an amount ("EUR 50", "50 %")
 _CURRENCY = "[$\u00a2-\u00a5\u058f\u060b\u09f2\u09f3\u0e3f\u17db\u20a0-\u20c0\ufdfc\uff04]"
@@ -132,7 +142,7 @@ _OTHER = (
     rf"|(?s:.)(?:[{_MARKS}\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]|\u200d(?s:.))*+"
 )
 
-_TOKEN = re.compile(rf"\s++|{_NUMBER}|{_WORD}|{_OTHER}")
+_TOKEN = re.compile(rf"\s++|{_PLAIN_WORD}|{_NUMBER}|{_WORD}|{_OTHER}")
 
 
 def tokenize(text: str) -> list[str]:

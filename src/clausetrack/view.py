@@ -92,6 +92,7 @@ class SourceView:
     id: str
     anchor: str
     title: str
+    label: str  # a short citation: publisher and date, or a shortened title
     url: str | None
     url_text: str
     date: str
@@ -235,10 +236,20 @@ def _source_view(s: Source) -> SourceView:
         id=s.id,
         anchor=f"source-{css_ident(s.id)}",
         title=s.title,
+        label=citation_label(s),
         url=safe_url(s.url),
         url_text=s.url,
         date=s.date,
     )
+
+
+def citation_label(s: Source) -> str:
+    """``Publisher, date`` when the source names its publisher, else a shortened title."""
+    if s.publisher:
+        return f"{s.publisher}, {s.date}" if s.date else s.publisher
+    if len(s.title) <= 48:
+        return s.title
+    return s.title[:45].rsplit(" ", 1)[0] + "…"
 
 
 def _span_view(span: Span, look: Lookup) -> SpanView:
