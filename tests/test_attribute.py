@@ -20,7 +20,9 @@ from clausetrack.model import (
 )
 
 
-def make_corpus(texts: dict[str, dict[str, ClauseText]], tree: dict[str, tuple[str | None, str]]) -> Corpus:
+def make_corpus(
+    texts: dict[str, dict[str, ClauseText]], tree: dict[str, tuple[str | None, str]]
+) -> Corpus:
     """A corpus from ``{clause: {version: text}}`` and ``{version: (based_on, proposer)}``."""
     parties = (
         Party("a", "Alpha", "A", "#123456", "negotiator"),
@@ -41,8 +43,7 @@ def make_corpus(texts: dict[str, dict[str, ClauseText]], tree: dict[str, tuple[s
         for i, (vid, (base, proposer)) in enumerate(tree.items())
     }
     clauses = {
-        cid: Clause(cid, cid.title(), "topic", by_version, ())
-        for cid, by_version in texts.items()
+        cid: Clause(cid, cid.title(), "topic", by_version, ()) for cid, by_version in texts.items()
     }
     return Corpus(Path("."), Agreement("T", "", parties, (), ()), versions, clauses)
 

@@ -90,8 +90,7 @@ def test_output_into_a_missing_folder_is_an_error(runner: CliRunner, tmp_path: P
     result = runner.invoke(cli, ["compare", "draft", "signed", "-o", "no/such/out.html"])
     assert result.exit_code == 2
     assert result.stderr == (
-        "Error: cannot write no/such/out.html: the folder no/such does not exist; "
-        "create it first\n"
+        "Error: cannot write no/such/out.html: the folder no/such does not exist; create it first\n"
     )
 
 

@@ -3,6 +3,7 @@ as the user sees it, ``path:line:col: message (hint)``, and all of them at once.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Callable
@@ -386,6 +387,33 @@ CASES: dict[str, tuple[str, str, str, list[str]]] = {
             "(did you mean 'note'? valid keys: text, proposed_by, note, sources)"
         ],
     ),
+    "a position that is not a mapping": (
+        "clauses/fund.yaml",
+        "  - party: ua\n    versions: [v2]\n    stance: proposes\n",
+        "  - ua supports\n",
+        [
+            "corpus/clauses/fund.yaml:12:5: position must be a mapping of keys to values, "
+            "got a string"
+        ],
+    ),
+    "a list that is not a list": (
+        "agreement.yaml",
+        AGREEMENT[AGREEMENT.index("events:") :],
+        "events: Meeting\n",
+        [
+            "corpus/agreement.yaml:19:9: events must be a list, got a string "
+            "(write '- ' before each item)"
+        ],
+    ),
+    "an empty id": (
+        "clauses/scope.yaml",
+        "id: scope",
+        "id:",
+        [
+            "corpus/clauses/scope.yaml:1:4: id must be an id, got an empty value "
+            "(write a value after the colon)"
+        ],
+    ),
     "file holds a list": (
         "clauses/scope.yaml",
         SCOPE,
@@ -551,59 +579,96 @@ def test_an_unreadable_file_is_reported(corpus: Path, monkeypatch: pytest.Monkey
 
 # --- the folder itself ------------------------------------------------------------
 
-FolderEdit = Callable[[Path], None]
-FOLDER_CASES: dict[str, tuple[FolderEdit, list[str]]] = {
+
+def remove(path: Path) -> None:
+    if path.is_dir():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def make_folder(name: str) -> Callable[[Path], None]:
+    """Put an empty folder at ``name``, replacing what is there."""
+
+    def change(root: Path) -> None:
+        if os.path.lexists(root / name):
+            remove(root / name)
+        (root / name).mkdir()
+
+    return change
+
+
+def make_file(name: str, text: str) -> Callable[[Path], None]:
+    """Put a file at ``name``, replacing what is there."""
+
+    def change(root: Path) -> None:
+        if os.path.lexists(root / name):
+            remove(root / name)
+        (root / name).write_text(text, encoding="utf-8")
+
+    return change
+
+
+def delete(name: str) -> Callable[[Path], None]:
+    return lambda root: remove(root / name)
+
+
+FOLDER_CASES: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "a folder named like a clause file": (
-        lambda root: (root / "clauses/extra.yaml").mkdir(),
+        make_folder("clauses/extra.yaml"),
         ["corpus/clauses/extra.yaml: is a folder, expected a file"],
     ),
     "agreement.yaml is a folder": (
-        lambda root: ((root / "agreement.yaml").unlink(), (root / "agreement.yaml").mkdir()),
+        make_folder("agreement.yaml"),
         ["corpus/agreement.yaml: is a folder, expected a file"],
     ),
     "versions is a file": (
-        lambda root: (shutil.rmtree(root / "versions"), (root / "versions").write_text("x")),
+        make_file("versions", "x"),
         ["corpus/versions: versions must be a folder, found a file"],
     ),
     "a .yml file": (
-        lambda root: (root / "clauses/extra.yml").write_text(SCOPE),
+        make_file("clauses/extra.yml", SCOPE),
         [
             "corpus/clauses/extra.yml: file name ends in '.yml', not '.yaml' "
             "(rename it to extra.yaml)"
         ],
     ),
     "a stray file": (
-        lambda root: (root / "versions/notes.txt").write_text("notes"),
+        make_file("versions/notes.txt", "notes"),
         [
             "corpus/versions/notes.txt: not a .yaml file, so it would be skipped "
             "(only <id>.yaml files belong in versions/; move it elsewhere)"
         ],
     ),
     "a subfolder": (
-        lambda root: (root / "versions/old").mkdir(),
+        make_folder("versions/old"),
         [
             "corpus/versions/old: unexpected folder in versions/ "
             "(only <id>.yaml files belong in versions/; move it elsewhere)"
         ],
     ),
     "no versions folder": (
-        lambda root: shutil.rmtree(root / "versions"),
+        delete("versions"),
         [f"corpus: not a clausetrack corpus: versions/ is missing ({HINT_CORPUS})"],
     ),
     "no agreement.yaml": (
-        lambda root: (root / "agreement.yaml").unlink(),
+        delete("agreement.yaml"),
         [f"corpus: not a clausetrack corpus: agreement.yaml is missing ({HINT_CORPUS})"],
     ),
     "an empty folder": (
-        lambda root: (shutil.rmtree(root), root.mkdir()),
+        make_folder("."),
         [
             "corpus: not a clausetrack corpus: agreement.yaml, versions/ and clauses/ are "
             f"missing ({HINT_CORPUS})"
         ],
     ),
     "no folder at all": (
-        shutil.rmtree,
-        [f"corpus: the corpus folder does not exist ({HINT_CORPUS})"],
+        delete("."),
+        [f"corpus: no such folder ({HINT_CORPUS})"],
+    ),
+    "a file instead of a folder": (
+        make_file(".", "title: x"),
+        [f"corpus: not a clausetrack corpus: a file ({HINT_CORPUS})"],
     ),
 }
 

@@ -209,6 +209,7 @@ def test_missing_chromium_skips_a_browser_test_unless_required(tmp_path: Path) -
             **os.environ,
             CHROMIUM_ENV: str(tmp_path / "no-chromium-here"),
             REQUIRE_ENV: required,
+            "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1",  # faster; the run needs no plugin
         }
         argv = [sys.executable, "-m", "pytest", "-rsE", "-p", "no:cacheprovider", str(tmp_path)]
         return subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True)

@@ -13,6 +13,7 @@ from clausetrack.corpus import load_corpus
 from clausetrack.model import Comparison
 from clausetrack.render import compare_html
 from clausetrack.resources import bundled_corpus
+
 from htmlcheck import broken_links, contract_problems, parse, redlines, text_without
 
 CORPUS = load_corpus(bundled_corpus())
@@ -94,7 +95,9 @@ def test_text_and_markdown_carry_the_same_changes(first_last: Comparison) -> Non
     for d in first_last.clauses:
         assert d.clause.title in text
     assert text.count("[-") == sum(
-        1 for d in first_last.clauses for i, s in enumerate(d.spans)
+        1
+        for d in first_last.clauses
+        for i, s in enumerate(d.spans)
         if s.kind == "delete" and (i == 0 or d.spans[i - 1].kind != "delete")
     )
     assert "~~" in md and "**" in md

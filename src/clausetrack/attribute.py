@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from clausetrack.model import Corpus, Op, Span
 
@@ -49,12 +50,14 @@ def version_path(corpus: Corpus, old: str, new: str) -> list[Step]:
         return []
     up = ancestors(corpus, old)
     down = ancestors(corpus, new)
-    common = next((v for v in up if v in set(down)), None)
+    in_down = set(down)
+    common = next((v for v in up if v in in_down), None)
     if common is None:
         return [Step(old, new, new)]
-    steps = [Step(a, b, a) for a, b in zip(up, up[1 : up.index(common) + 1], strict=False)]
+    backward = up[: up.index(common) + 1]
     forward = list(reversed(down[: down.index(common) + 1]))
-    steps += [Step(a, b, b) for a, b in zip(forward, forward[1:], strict=False)]
+    steps = [Step(a, b, a) for a, b in pairwise(backward)]
+    steps += [Step(a, b, b) for a, b in pairwise(forward)]
     return steps
 
 

@@ -6,9 +6,9 @@ Exit status follows diff(1): 0 no differences, 1 differences, 2 trouble.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from collections.abc import Callable
-from typing import NoReturn
+from pathlib import Path
+from typing import Any, NoReturn
 
 import click
 
@@ -22,7 +22,13 @@ CORPUS_HELP = (
     "Default: $CLAUSETRACK_CORPUS, else the current folder if it holds a corpus, "
     "else the bundled U.S.–Ukraine minerals agreement."
 )
-SUFFIX_FORMATS = {".html": "html", ".htm": "html", ".json": "json", ".md": "markdown", ".txt": "text"}
+SUFFIX_FORMATS = {
+    ".html": "html",
+    ".htm": "html",
+    ".json": "json",
+    ".md": "markdown",
+    ".txt": "text",
+}
 
 
 def fail(error: ClausetrackError) -> NoReturn:
@@ -99,7 +105,9 @@ def cli() -> None:
 @click.option("--open", "open_", is_flag=True, help="Open the HTML redline in a browser.")
 @click.option("--no-color", is_flag=True, help="No ANSI colours in text output (also $NO_COLOR).")
 @click.option(
-    "--material-only", is_flag=True, help="Only the clauses with key changes (amounts, duties, ...)."
+    "--material-only",
+    is_flag=True,
+    help="Only the clauses with key changes (amounts, duties, ...).",
 )
 @click.option(
     "--template-dir",
@@ -230,24 +238,26 @@ def report(corpus: str | None, output: Path, template_dir: Path | None) -> None:
     click.echo(f"Wrote {result.pages} pages to {output}/ (open {output / 'index.html'}).", err=True)
 
 
+class _Bar:
+    """A click progress bar driven by ``(done, total)`` callbacks."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+        self.pos = 0
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.bar is None:
+            self.bar = click.progressbar(length=total, label="Writing report", file=sys.stderr)
+            self.bar.__enter__()
+        self.bar.update(done - self.pos)
+        self.pos = done
+        if done >= total:
+            self.bar.__exit__(None, None, None)
+
+
 def _progress() -> ProgressFn | None:
     """A progress bar on a terminal, nothing otherwise."""
-    if not sys.stderr.isatty():
-        return None
-    state: dict[str, object] = {}
-
-    def update(done: int, total: int) -> None:
-        bar = state.get("bar")
-        if bar is None:
-            bar = click.progressbar(length=total, label="Writing report", file=sys.stderr)
-            bar.__enter__()
-            state["bar"] = bar
-        assert isinstance(bar, click._termui_impl.ProgressBar)
-        bar.update(done - bar.pos)
-        if done >= total:
-            bar.__exit__(None, None, None)
-
-    return update
+    return _Bar() if sys.stderr.isatty() else None
 
 
 @cli.command("list")

@@ -169,14 +169,14 @@ def compare(
     if clause_ids:
         order = _select(corpus, order, clause_ids, old, new)
     finder = _key_change_finder() if key_changes else None
-    diffs = tuple(diff_clause(corpus, corpus.clauses[c], old, new, find_key_changes=finder) for c in order)
+    diffs = tuple(
+        diff_clause(corpus, corpus.clauses[c], old, new, find_key_changes=finder) for c in order
+    )
     counts: dict[ClauseStatus, int] = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
     for d in diffs:
         counts[d.status] += 1
     by_party = sum_stats(d.words_by_party for d in diffs)
-    words = WordStats(
-        sum(d.words.inserted for d in diffs), sum(d.words.deleted for d in diffs)
-    )
+    words = WordStats(sum(d.words.inserted for d in diffs), sum(d.words.deleted for d in diffs))
     path = (old.id, *(s.after for s in version_path(corpus, old.id, new.id)))
     return Comparison(corpus, old, new, path, diffs, counts, words, by_party)
 

@@ -218,15 +218,15 @@ def _read_corpus(root: Path, problems: list[Problem]) -> Corpus | None:
 
 def _is_corpus(root: Path, problems: list[Problem]) -> bool:
     if not root.is_dir():
-        what = "is not a folder" if root.exists() else "does not exist"
-        problems.append(Problem(Loc(str(root)), f"the corpus folder {what}", CORPUS_HINT))
+        what = "not a clausetrack corpus: a file" if root.exists() else "no such folder"
+        problems.append(Problem(Loc(str(root)), what, CORPUS_HINT))
         return False
     missing = [
         name for name in (MANIFEST, VERSIONS + "/", CLAUSES + "/") if not _exists(root, name)
     ]
     if missing:
-        names = ", ".join(missing[:-1]) + " and " + missing[-1] if len(missing) > 1 else missing[0]
-        verb = "are" if len(missing) > 1 else "is"
+        names = " and ".join([", ".join(missing[:-1]), missing[-1]] if missing[1:] else missing)
+        verb = "are" if missing[1:] else "is"
         message = f"not a clausetrack corpus: {names} {verb} missing"
         problems.append(Problem(Loc(str(root)), message, CORPUS_HINT))
     return not missing
@@ -455,11 +455,16 @@ def _measure(root: Node) -> _Measure:
         key = id(node)
         if finished:
             on_path.discard(key)
-            m.nodes[key] = _sizes(node, m)
+            m.nodes[key] = _sizes(_children(node), m.nodes)
         elif key in on_path:
             m.cycle = node
             return m
-        elif key not in m.nodes:
+        elif key in m.nodes:
+            continue
+        elif isinstance(node, ScalarNode):
+            m.order.append(node)
+            m.nodes[key] = (1, len(node.value), 1)
+        else:
             on_path.add(key)
             m.order.append(node)
             stack.append((node, True))
@@ -467,11 +472,15 @@ def _measure(root: Node) -> _Measure:
     return m
 
 
-def _sizes(node: Node, m: _Measure) -> tuple[int, int, int]:
-    kids = [m.of(child) for child in _children(node)]
-    chars = len(node.value) if isinstance(node, ScalarNode) else 0
-    count = 1 + sum(k[0] for k in kids)
-    return count, chars + sum(k[1] for k in kids), 1 + max((k[2] for k in kids), default=0)
+def _sizes(kids: list[Node], nodes: dict[int, tuple[int, int, int]]) -> tuple[int, int, int]:
+    """A list's or mapping's sizes from its children's: values, characters, depth."""
+    count, chars, depth = 1, 0, 0
+    for kid in kids:
+        kid_count, kid_chars, kid_depth = nodes[id(kid)]
+        count += kid_count
+        chars += kid_chars
+        depth = max(depth, kid_depth)
+    return count, chars, depth + 1
 
 
 def _check_tree(f: _File, root: Node) -> bool:
@@ -648,14 +657,15 @@ class _Obj:
             return []
         if isinstance(node, SequenceNode):
             return list(node.value)
-        self.f.report(node, f"{key} must be a list, got {_kind(node)}", _type_hint(node))
+        self.f.report(
+            node, f"{key} must be a list, got {_kind(node)}", "write '- ' before each item"
+        )
         return []
 
 
 def _object(f: _File, index: _Index, node: Node, what: str, keys: dict[str, bool]) -> _Obj | None:
     if not isinstance(node, MappingNode):
-        message = f"{what} must be a mapping of keys to values, got {_kind(node)}"
-        f.report(node, message, _type_hint(node))
+        f.report(node, f"{what} must be a mapping of keys to values, got {_kind(node)}")
         return None
     fields: dict[str, Node] = {}
     for key, value in node.value:
@@ -672,11 +682,12 @@ def _object(f: _File, index: _Index, node: Node, what: str, keys: dict[str, bool
     return _Obj(f, index, node, fields, required_keys)
 
 
-def _word(f: _File, node: Node, name: str) -> str | None:
-    """An id or keyword: YAML's reading of ``2025`` or ``no`` as a number or boolean is undone."""
+def _word(f: _File, node: Node, name: str, noun: str) -> str | None:
+    """An id as written: YAML's reading of ``2025`` or ``no`` as a number or boolean is undone."""
     if isinstance(node, ScalarNode) and node.tag != _NULL:
         return str(node.value)
-    f.report(node, f"{name} must be an id, got {_kind(node)}", _type_hint(node))
+    hint = "write a value after the colon" if _is_null(node) else ""
+    f.report(node, f"{name} must be {noun}, got {_kind(node)}", hint)
     return None
 
 
@@ -710,7 +721,7 @@ def _is_iso_date(text: str) -> bool:
 
 
 def _ref(f: _File, index: _Index, node: Node, name: str, kind: str) -> str | None:
-    value = _word(f, node, name)
+    value = _word(f, node, name, f"a {kind} id")
     if value is not None:
         index.refs.append((kind, value, f.loc(node)))
     return value
@@ -739,7 +750,7 @@ def _refs(
 
 def _slug(obj: _Obj, key: str) -> str | None:
     node = obj.get(key)
-    value = None if node is None else _word(obj.f, node, key)
+    value = None if node is None else _word(obj.f, node, key, "an id")
     if node is None or value is None or SLUG.fullmatch(value):
         return value
     suggestion = re.sub(r"[^a-z0-9]+", "-", value.lower()).strip("-") or "clause-1"
@@ -823,10 +834,10 @@ def _read_source(obj: _Obj) -> Source | None:
     start = len(obj.f.problems)
     source_id = _define(obj, "source")
     title, url, when = obj.string("title"), obj.string("url"), obj.date("date")
-    obj.string("publisher")  # checked; the model does not keep it yet
+    publisher = obj.string("publisher")
     if source_id is None or not _clean_since(obj.f, start):
         return None
-    return Source(source_id, title, url, when, loc=obj.f.loc(obj.node))
+    return Source(source_id, title, url, when, publisher, loc=obj.f.loc(obj.node))
 
 
 def _read_event(obj: _Obj) -> Event | None:
@@ -939,7 +950,7 @@ def _read_text(obj: _Obj, node: Node, version_id: str) -> ClauseText:
             )
         return ClauseText("")
     message = f"the text for '{version_id}' must be a string, got {_kind(node)}"
-    hint = _type_hint(node) if not _is_null(node) else "remove the line if it has no text"
+    hint = "remove the line if it has no text" if _is_null(node) else _type_hint(node)
     obj.f.report(node, message, hint)
     return ClauseText("")
 

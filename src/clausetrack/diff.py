@@ -26,11 +26,11 @@ The only importer of :mod:`diff_match_patch`. How a diff is made:
 
 from __future__ import annotations
 
-import re
+import sys
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterator
-from itertools import chain
+from itertools import chain, islice
 
 from diff_match_patch import diff_match_patch
 
@@ -56,19 +56,54 @@ _RUNS = (16, 8, 4)
 _SEGMENT_RUNS = (4, 2, 1)
 # Runs of changed lines closer than this many unchanged lines are diffed together.
 _SEGMENT_GAP = 2
-# Lines: cut before a newline that follows a character other than whitespace or a
-# zero-width joiner. No token spans such a cut and none looks across it, so tokenizing
-# the lines one by one gives the same tokens as tokenizing the whole text.
-_SEGMENT = re.compile(r"(?<=[^\s\u200d])(?=\n)")
 # How far the walk first looks for the texts to agree again; doubled until found.
 _WINDOW = 512
 
-# Characters available to stand for tokens: every code point but the surrogates.
-_CAPACITY = 0x110000 - 0x800
+# Characters that stand for tokens. The semantic cleanup scores a cut by the characters
+# around it (letters, spaces, line breaks); codes that are none of these score alike, so
+# where an edit lands never depends on which character a token happened to get. Private
+# use first, then the rest of Unicode, never a surrogate.
+_CODE_RANGES = (
+    range(0xE000, 0xF900),
+    range(0xF0000, 0x110000),
+    range(0x30000, 0xF0000),
+    range(0x10000, 0x30000),
+    range(0xD800),
+    range(0xF900, 0x10000),
+)
 
 
-def _codes() -> Iterator[str]:
-    return map(chr, chain(range(0xD800), range(0xE000, 0x110000)))
+def _neutral_codes() -> Iterator[str]:
+    for c in map(chr, chain.from_iterable(_CODE_RANGES)):
+        if not c.isalnum() and not c.isspace():
+            yield c
+
+
+class _Overflow(Exception):
+    """More distinct tokens than there are characters to stand for them."""
+
+
+class _Codec:
+    """Maps tokens to single characters and back, consistently across calls."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, str] = {}
+        self.token: dict[str, str] = {}
+        self._free = _neutral_codes()
+
+    def encode(self, tokens: list[str]) -> str:
+        code = self.code
+        new = [t for t in dict.fromkeys(tokens) if t not in code]
+        if new:
+            fresh = list(islice(self._free, len(new)))
+            if len(fresh) < len(new):
+                raise _Overflow
+            code.update(zip(new, fresh, strict=True))
+            self.token.update(zip(fresh, new, strict=True))
+        return "".join(map(code.__getitem__, tokens))
+
+    def decode(self, s: str) -> str:
+        return "".join(map(self.token.__getitem__, s))
 
 
 def _new_dmp() -> diff_match_patch:
@@ -78,6 +113,7 @@ def _new_dmp() -> diff_match_patch:
 
 
 _dmp = _new_dmp()
+_NO_DEADLINE = sys.maxsize
 
 
 def _match_len(a: str, i: int, b: str, j: int) -> int:
@@ -210,7 +246,8 @@ def _align(a: str, b: str, run_lengths: tuple[int, ...]) -> Diffs:
             continue
         area = len(x) * len(y)
         if area <= _DMP_AREA:
-            out.extend(_dmp.diff_main(x, y, False))
+            # No common prefix or suffix is left: skip straight to the Myers step.
+            out.extend(_dmp.diff_compute(x, y, False, _NO_DEADLINE))
             continue
         runs = _unique_anchors(x, y)
         next_level = level
@@ -219,7 +256,7 @@ def _align(a: str, b: str, run_lengths: tuple[int, ...]) -> Diffs:
             next_level += 1
         if not runs:
             if area <= _LAST_RESORT_AREA:
-                out.extend(_dmp.diff_main(x, y, False))
+                out.extend(_dmp.diff_compute(x, y, False, _NO_DEADLINE))
             else:
                 out.append((_DELETE, x))
                 out.append((_INSERT, y))
@@ -235,18 +272,6 @@ def _align(a: str, b: str, run_lengths: tuple[int, ...]) -> Diffs:
     return out
 
 
-def _encode(old: list[str], new: list[str]) -> tuple[str, str, dict[str, str]] | None:
-    """One character per token, the same for equal tokens; None if there are too many."""
-    distinct = dict.fromkeys(old)
-    distinct.update(dict.fromkeys(new))
-    if len(distinct) > _CAPACITY:
-        return None
-    code = dict(zip(distinct, _codes(), strict=False))
-    a = "".join(map(code.__getitem__, old))
-    b = "".join(map(code.__getitem__, new))
-    return a, b, dict(zip(code.values(), code.keys(), strict=True))
-
-
 def _lines(tokens: list[str]) -> list[str]:
     """Tokens grouped into lines: coarser tokens, for texts with too many distinct ones."""
     out: list[str] = []
@@ -260,29 +285,39 @@ def _lines(tokens: list[str]) -> list[str]:
     return out
 
 
-def _token_diffs(old: str, new: str) -> list[tuple[int, str]]:
+def _token_diffs(old: str, new: str, codec: _Codec) -> Diffs:
     """The cleaned-up diff of the tokens of two texts, decoded."""
     ta, tb = tokenize(old), tokenize(new)
-    encoded = _encode(ta, tb)
-    if encoded is None:
-        encoded = _encode(_lines(ta), _lines(tb))
-    if encoded is None:  # over a million distinct lines: one replacement, ends kept
-        n = 0
-        while n < min(len(ta), len(tb)) and ta[n] == tb[n]:
-            n += 1
-        m = 0
-        while m < min(len(ta), len(tb)) - n and ta[-1 - m] == tb[-1 - m]:
-            m += 1
-        encoded = _encode(
-            [*ta[:n], "".join(ta[n : len(ta) - m]), *ta[len(ta) - m :]],
-            [*tb[:n], "".join(tb[n : len(tb) - m]), *tb[len(tb) - m :]],
-        )
-        assert encoded is not None
-    a, b, table = encoded
+    try:
+        a, b = codec.encode(ta), codec.encode(tb)
+    except _Overflow:  # over a million distinct tokens: diff whole lines instead
+        codec = _Codec()
+        try:
+            a, b = codec.encode(_lines(ta)), codec.encode(_lines(tb))
+        except _Overflow:  # and as many distinct lines: one replacement
+            return [(_DELETE, old), (_INSERT, new)]
     diffs = _align(a, b, _RUNS)
     _dmp.diff_cleanupMerge(diffs)
     _dmp.diff_cleanupSemantic(diffs)
-    return [(op, "".join(map(table.__getitem__, s))) for op, s in diffs if s]
+    return [(op, codec.decode(s)) for op, s in diffs if s]
+
+
+def _segments(text: str) -> list[str]:
+    """The text cut before every newline that follows a character other than whitespace
+    or a zero-width joiner. No token spans such a cut and none looks across it, so the
+    lines tokenized one by one give the same tokens as the whole text."""
+    parts = text.split("\n")
+    out: list[str] = []
+    start = 0
+    for n in range(1, len(parts)):
+        prev = parts[n - 1]
+        if prev and not prev[-1].isspace() and prev[-1] != "\u200d":
+            out.append(
+                "\n".join(parts[start:n]) if start == 0 else "\n" + "\n".join(parts[start:n])
+            )
+            start = n
+    out.append("\n".join(parts[start:]) if start == 0 else "\n" + "\n".join(parts[start:]))
+    return out
 
 
 def _segment_diffs(old: str, new: str) -> Iterator[tuple[int, str]]:
@@ -292,29 +327,34 @@ def _segment_diffs(old: str, new: str) -> Iterator[tuple[int, str]]:
     line between two such runs) is then diffed token by token, semantic cleanup
     included. Most of a long document with scattered edits is never tokenized.
     """
-    sa, sb = _SEGMENT.split(old), _SEGMENT.split(new)
-    encoded = _encode(sa, sb) if len(sa) > 2 or len(sb) > 2 else None
-    if encoded is None:
-        yield from _token_diffs(old, new)
+    tokens = _Codec()
+    sa, sb = _segments(old), _segments(new)
+    if len(sa) <= 2 and len(sb) <= 2:
+        yield from _token_diffs(old, new, tokens)
         return
-    a, b, table = encoded
+    lines = _Codec()
+    try:
+        a, b = lines.encode(sa), lines.encode(sb)
+    except _Overflow:
+        yield from _token_diffs(old, new, tokens)
+        return
     pending_a: list[str] = []
     pending_b: list[str] = []
     for op, s in _align(a, b, _SEGMENT_RUNS):
         if op == _EQUAL and (len(s) >= _SEGMENT_GAP or not (pending_a or pending_b)):
             if pending_a or pending_b:
-                yield from _token_diffs("".join(pending_a), "".join(pending_b))
+                yield from _token_diffs("".join(pending_a), "".join(pending_b), tokens)
                 pending_a.clear()
                 pending_b.clear()
-            yield _EQUAL, "".join(map(table.__getitem__, s))
+            yield _EQUAL, lines.decode(s)
             continue
-        text = "".join(map(table.__getitem__, s))
+        text = lines.decode(s)
         if op != _INSERT:
             pending_a.append(text)
         if op != _DELETE:
             pending_b.append(text)
     if pending_a or pending_b:
-        yield from _token_diffs("".join(pending_a), "".join(pending_b))
+        yield from _token_diffs("".join(pending_a), "".join(pending_b), tokens)
 
 
 def diff_words(old: str, new: str) -> tuple[Op, ...]:

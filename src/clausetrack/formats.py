@@ -155,7 +155,9 @@ def render_text(c: Comparison, color: bool = False) -> str:
     if keys:
         lines += ["", f"{b0}Key changes{b1}"]
         for d in c.clauses:
-            lines += [f"  - {_terminal_safe(_key_line(c, k))} [{d.clause.id}]" for k in d.key_changes]
+            lines += [
+                f"  - {_terminal_safe(_key_line(c, k))} [{d.clause.id}]" for k in d.key_changes
+            ]
     for i, d in enumerate(c.clauses, 1):
         lines += ["", f"{b0}{i}. {_terminal_safe(d.clause.title)} [{d.clause.id}] — {d.status}{b1}"]
         if d.status == "unchanged":
@@ -164,7 +166,9 @@ def render_text(c: Comparison, color: bool = False) -> str:
             lines.append(text_redline(d.spans, color))
             for pid, vid, ws in _by_author(d.spans):
                 who = f"{_party_name(c, pid)} in {_version_title(c, vid)}"
-                lines.append(f"{d0}  by {_terminal_safe(who)}: +{ws.inserted} −{ws.deleted} words{d1}")
+                lines.append(
+                    f"{d0}  by {_terminal_safe(who)}: +{ws.inserted} −{ws.deleted} words{d1}"
+                )
         lines += [f"{d0}  {_terminal_safe(n)}{d1}" for n in d.notes]
         lines += [f"  {_terminal_safe(s)}" for s in _stance_lines(c, d)]
     return "\n".join(lines) + "\n"

@@ -19,7 +19,9 @@ def write_atomic(path: Path, data: str | bytes) -> None:
     payload = data.encode("utf-8") if isinstance(data, str) else data
     folder = path.parent if str(path.parent) else Path(".")
     if path.is_dir():
-        raise ClausetrackError(f"cannot write {path}: it is a folder", "name a file, e.g. redline.html")
+        raise ClausetrackError(
+            f"cannot write {path}: it is a folder", "name a file, e.g. redline.html"
+        )
     if not folder.is_dir():
         raise ClausetrackError(
             f"cannot write {path}: the folder {folder} does not exist", "create it first"

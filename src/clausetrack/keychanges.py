@@ -1,0 +1,2002 @@
+"""Key changes: the material changes a negotiator cares about, for one clause pair.
+
+:func:`find_key_changes` reads an old and a new clause text, with the attributed
+redline between them, and states what changed in substance: sums of money,
+percentages, dates, periods, the strength of an obligation, a negation, who is
+bound, the conditions attached, defined terms, and references to provisions
+that do not exist.
+
+The rules are deterministic and lean towards precision: a wrong key change costs
+the reader's trust, so a value restated differently ("USD 50 billion", "$50bn",
+"fifty billion dollars") is never a finding, and where the rules are unsure
+they say nothing.
+
+How it works, in order:
+
+1. Both texts are split into sentences, and the sentences are paired through a
+   word alignment of the two texts (:mod:`difflib`, so the pairing does not
+   depend on how fine the redline is).
+2. Facts are read from each text: values (amount, percentage, date, duration),
+   predicates (who *shall*, *may*, *supports* ... do what, negated or not),
+   conditions, definitions and cross-references.
+3. Values, conditions and definitions present on both sides with the same
+   normalised meaning cancel out. What is left is paired within paired
+   sentences ("changed") or stands alone ("added" / "removed").
+4. Predicates are paired within paired sentences (same verb first, then in
+   order) and compared for strength, negation and actor.
+5. Every finding is tied to the redline spans its words come from; its party and
+   version are those of the first insertion or deletion there.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from clausetrack.model import KeyChange, Span
+
+__all__ = ["KINDS", "find_key_changes", "normalise_value"]
+
+#: The kinds of finding, in the order a reader is told about them at one place.
+KINDS: tuple[str, ...] = (
+    "amount",
+    "percentage",
+    "date",
+    "duration",
+    "modality",
+    "negation",
+    "actor",
+    "condition",
+    "defined-term",
+    "cross-reference",
+)
+_VALUE_KINDS = ("amount", "percentage", "date", "duration")
+
+# --- numbers -------------------------------------------------------------------
+
+_UNITS = {
+    "zero": 0,
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "six": 6,
+    "seven": 7,
+    "eight": 8,
+    "nine": 9,
+    "ten": 10,
+    "eleven": 11,
+    "twelve": 12,
+    "thirteen": 13,
+    "fourteen": 14,
+    "fifteen": 15,
+    "sixteen": 16,
+    "seventeen": 17,
+    "eighteen": 18,
+    "nineteen": 19,
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
+_SCALES = {
+    "hundred": 100,
+    "thousand": 1000,
+    "million": 10**6,
+    "billion": 10**9,
+    "trillion": 10**12,
+}
+_WORD = "(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")"
+_SCALE = "(?:hundred|thousand|million|billion|trillion)"
+_WORDS = rf"(?:{_WORD}|{_SCALE})(?:(?:\s+and\s+|[\s-]+)(?:{_WORD}|{_SCALE}))*"
+_DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+# A number in words or digits, or both: "thirty (30)", "Two Thousand (2,000)".
+_NUMBER = rf"(?:(?P<w>\b{_WORDS})\s*\(\s*(?P<wd>{_DIGITS})\s*\)|(?P<d>(?<![\d.,:/]){_DIGITS})|(?P<ww>\b{_WORDS}\b))"
+
+
+def _words_value(text: str) -> Decimal | None:
+    total = 0
+    current = 0
+    seen = False
+    for word in re.split(r"[\s-]+", text.lower()):
+        if word in ("", "and"):
+            continue
+        if word in _UNITS:
+            current += _UNITS[word]
+            seen = True
+        elif word == "hundred":
+            current = (current or 1) * 100
+            seen = True
+        elif word in _SCALES:
+            total += (current or 1) * _SCALES[word]
+            current = 0
+            seen = True
+        else:
+            return None
+    return Decimal(total + current) if seen else None
+
+
+def _digits_value(text: str) -> Decimal | None:
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+
+
+def _number_value(m: re.Match[str]) -> Decimal | None:
+    if m.group("wd"):
+        return _digits_value(m.group("wd"))
+    if m.group("d"):
+        return _digits_value(m.group("d"))
+    return _words_value(m.group("ww") or "")
+
+
+def _fmt_decimal(value: Decimal, places: int | None = None) -> str:
+    """``1234567`` → ``1,234,567``; ``4.5`` → ``4.50`` with ``places=2``."""
+    if value == value.to_integral_value():
+        return f"{int(value):,}"
+    if places is not None:
+        return f"{value.quantize(Decimal(10) ** -places, rounding=ROUND_HALF_UP):,}"
+    return f"{value.normalize():,f}"
+
+
+def _plain(value: Decimal) -> str:
+    """A number without grouping, trailing zeros dropped: ``37.50`` → ``37.5``."""
+    if value == value.to_integral_value():
+        return str(int(value))
+    return f"{value.normalize():f}"
+
+
+# --- the facts read from one text ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Value:
+    """An amount, percentage, date or duration, read at ``start:end`` of its text."""
+
+    kind: str
+    key: tuple[object, ...]
+    value: str  # normalised, as a finding's before/after
+    human: str  # as the summary says it
+    start: int
+    end: int
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    tokens: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Predicate:
+    """Who shall, may, supports ... do what: one verb phrase of a sentence."""
+
+    sent: int
+    start: int  # of the phrase (the modal or lexical verb)
+    end: int  # end of the main verb
+    phrase: str  # "shall guarantee", "may not disclose", "supports"
+    level: int | None  # 5 obligation ... 1 permission, 0 non-binding, None a plain statement
+    negated: bool
+    subject_negates: bool  # "No party may ...", "Neither party will ..."
+    lemma: str
+    actor: str | None  # who is bound or empowered, as written
+    actor_start: int
+    actor_end: int
+    subordinate: bool
+
+
+@dataclass(frozen=True)
+class _Condition:
+    sent: int
+    start: int
+    end: int
+    text: str
+    key: tuple[bool, frozenset[str]]
+
+
+@dataclass(frozen=True)
+class _Term:
+    sent: int
+    start: int
+    end: int
+    term: str
+
+
+@dataclass(frozen=True)
+class _Ref:
+    start: int
+    end: int
+    label: str  # "Section 12.2"
+    norm: str  # "section 12.2"
+    external: bool
+
+
+@dataclass
+class _Side:
+    text: str
+    masked: str
+    sentences: list[_Sentence]
+    values: list[_Value]
+    predicates: list[_Predicate]
+    conditions: list[_Condition]
+    terms: list[_Term]
+
+    def sent_of(self, pos: int) -> int:
+        for i, s in enumerate(self.sentences):
+            if s.start <= pos < s.end:
+                return i
+        return max(0, len(self.sentences) - 1)
+
+
+# --- sentences and tokens ----------------------------------------------------------
+
+_ABBREV = {
+    "u.s",
+    "no",
+    "art",
+    "sec",
+    "e.g",
+    "i.e",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "p.m",
+    "a.m",
+    "cent",
+    "para",
+    "cl",
+    "v",
+    "vs",
+    "etc",
+}
+_TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d|[^\sA-Za-z\d]")
+
+
+def _split_sentences(text: str) -> list[_Sentence]:
+    """Sentences and semicolon-separated limbs, with their word tokens."""
+    cuts = [0]
+    for m in re.finditer(r"[.;!?](?=\s+|$)|\n\s*\n", text):
+        if m.group() == ".":
+            before = re.search(r"([A-Za-z.]+)$", text[: m.start()])
+            word = before.group(1).lower() if before else ""
+            if word in _ABBREV or (len(word) == 1 and word.isalpha()):
+                continue
+        cuts.append(m.end())
+    cuts.append(len(text))
+    sentences: list[_Sentence] = []
+    for a, b in zip(cuts, cuts[1:], strict=False):
+        if text[a:b].strip():
+            sentences.append(_Sentence(a, b))
+    for s in sentences:
+        s.tokens = [
+            (m.group(), m.start() + s.start, m.end() + s.start)
+            for m in _TOKEN.finditer(text[s.start : s.end])
+        ]
+    return sentences
+
+
+def _is_word(tok: str) -> bool:
+    return tok[:1].isalpha()
+
+
+# --- values ------------------------------------------------------------------------
+
+_CURRENCY_CODES = {
+    "usd": "USD",
+    "us$": "USD",
+    "u.s.$": "USD",
+    "$": "USD",
+    "eur": "EUR",
+    "€": "EUR",
+    "gbp": "GBP",
+    "£": "GBP",
+    "uah": "UAH",
+    "₴": "UAH",
+    "chf": "CHF",
+    "jpy": "JPY",
+    "¥": "JPY",
+    "cad": "CAD",
+    "aud": "AUD",
+    "cny": "CNY",
+    "rub": "RUB",
+}
+_CURRENCY_WORDS = [
+    (r"(?:united\s+states|u\.?s\.?)\s+dollars?", "USD"),
+    (r"dollars?", "USD"),
+    (r"euros?", "EUR"),
+    (r"pounds?(?:\s+sterling)?", "GBP"),
+    (r"hryvnias?|hryvnia", "UAH"),
+    (r"swiss\s+francs?", "CHF"),
+    (r"yen", "JPY"),
+    (r"usd|eur|gbp|uah|chf", ""),
+]
+_MAGNITUDES = {
+    "thousand": 10**3,
+    "k": 10**3,
+    "million": 10**6,
+    "m": 10**6,
+    "mn": 10**6,
+    "mm": 10**6,
+    "mio": 10**6,
+    "billion": 10**9,
+    "bn": 10**9,
+    "b": 10**9,
+    "trillion": 10**12,
+    "tn": 10**12,
+}
+_CUR_PREFIX = r"(?P<cur>US\$|U\.S\.\s?\$|USD|EUR|GBP|UAH|CHF|JPY|CAD|AUD|CNY|RUB|\$|€|£|¥|₴)"
+_MAG = r"(?P<mag>thousand|million|billion|trillion|bn|mn|mm|mio|tn|k|m|b)\b"
+_AMOUNT_PREFIX = re.compile(
+    rf"{_CUR_PREFIX}\s?(?P<n>{_DIGITS})(?:\s?{_MAG})?", re.IGNORECASE
+)
+_CUR_WORDS_RE = "|".join(p for p, _ in _CURRENCY_WORDS)
+_AMOUNT_SUFFIX = re.compile(
+    rf"(?<![\w$€£¥₴]){_NUMBER}(?:\s+(?P<mag>thousand|million|billion|trillion))?\s+"
+    rf"(?P<curw>{_CUR_WORDS_RE})\b",
+    re.IGNORECASE,
+)
+
+
+def _currency_of_word(word: str) -> str:
+    w = word.lower()
+    for pattern, code in _CURRENCY_WORDS:
+        if re.fullmatch(pattern, w):
+            return code or w.upper()
+    return w.upper()
+
+
+def _money(cur: str, amount: Decimal) -> tuple[str, str]:
+    value = f"{cur} {_fmt_decimal(amount, 2)}"
+    human = value
+    for scale, name in ((10**12, "trillion"), (10**9, "billion"), (10**6, "million")):
+        if amount >= scale and (amount * 100 / scale) == (amount * 100 / scale).to_integral():
+            human = f"{cur} {_plain(amount / scale)} {name}"
+            break
+    return value, human
+
+
+def _amounts(text: str) -> list[_Value]:
+    out: list[_Value] = []
+    for m in _AMOUNT_PREFIX.finditer(text):
+        cur = _CURRENCY_CODES[re.sub(r"\s", "", m.group("cur").lower())]
+        n = _digits_value(m.group("n"))
+        if n is None:
+            continue
+        mag = (m.group("mag") or "").lower()
+        if mag in ("m", "b", "k") and m.group("mag") not in ("m", "b", "k", "M", "B", "K"):
+            continue
+        n *= _MAGNITUDES.get(mag, 1)
+        value, human = _money(cur, n)
+        out.append(_Value("amount", (cur, n), value, human, m.start(), m.end()))
+    for m in _AMOUNT_SUFFIX.finditer(text):
+        n = _number_value(m)
+        if n is None:
+            continue
+        n *= _MAGNITUDES.get((m.group("mag") or "").lower(), 1)
+        cur = _currency_of_word(m.group("curw"))
+        value, human = _money(cur, n)
+        out.append(_Value("amount", (cur, n), value, human, m.start(), m.end()))
+    return out
+
+
+_FRACTIONS = {
+    "half": Decimal(50),
+    "third": Decimal(100) / 3,
+    "thirds": Decimal(100) / 3,
+    "quarter": Decimal(25),
+    "quarters": Decimal(25),
+    "fourth": Decimal(25),
+    "fourths": Decimal(25),
+}
+_PERCENT = re.compile(
+    rf"{_NUMBER}\s*(?P<unit>%|per\s?cent\b\.?|percent\b|basis\s+points?\b|bps\b)", re.IGNORECASE
+)
+_FRACTION = re.compile(
+    r"\b(?P<count>one|a|two|three)[\s-](?P<frac>half|thirds?|quarters?|fourths?)(?:\s+of)\b"
+    r"|\b(?P<bare>half)\s+of\b",
+    re.IGNORECASE,
+)
+
+
+def _percent_value(pct: Decimal, start: int, end: int) -> _Value:
+    rounded = pct.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    shown = f"{_plain(rounded)}%"
+    return _Value("percentage", (rounded,), shown, shown, start, end)
+
+
+def _percentages(text: str) -> list[_Value]:
+    out: list[_Value] = []
+    for m in _PERCENT.finditer(text):
+        n = _number_value(m)
+        if n is None:
+            continue
+        if m.group("unit").lower().startswith(("basis", "bps")):
+            n = n / 100
+        out.append(_percent_value(n, m.start(), m.end()))
+    for m in _FRACTION.finditer(text):
+        if m.group("bare"):
+            pct = Decimal(50)
+        else:
+            count = {"one": 1, "a": 1, "two": 2, "three": 3}[m.group("count").lower()]
+            pct = _FRACTIONS[m.group("frac").lower()] * count
+        out.append(_percent_value(pct, m.start(), m.end() - 3))
+    return out
+
+
+_MONTHS = {
+    "january": 1,
+    "february": 2,
+    "march": 3,
+    "april": 4,
+    "may": 5,
+    "june": 6,
+    "july": 7,
+    "august": 8,
+    "september": 9,
+    "october": 10,
+    "november": 11,
+    "december": 12,
+    "jan": 1,
+    "feb": 2,
+    "mar": 3,
+    "apr": 4,
+    "jun": 6,
+    "jul": 7,
+    "aug": 8,
+    "sep": 9,
+    "sept": 9,
+    "oct": 10,
+    "nov": 11,
+    "dec": 12,
+}
+_MONTH = r"(?P<m>" + "|".join(sorted(_MONTHS, key=len, reverse=True)) + r")\.?"
+_DATE_PATTERNS = [
+    re.compile(
+        rf"\b(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:day\s+of\s+)?{_MONTH},?\s+(?P<y>\d{{4}})\b",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        rf"\b{_MONTH}\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?,?\s+(?P<y>\d{{4}})\b", re.IGNORECASE
+    ),
+    re.compile(r"\b(?P<y>\d{4})-(?P<mm>\d{2})-(?P<d>\d{2})\b"),
+    re.compile(r"\b(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})\b"),
+    re.compile(rf"\b{_MONTH}\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
+]
+
+
+def _dates(text: str) -> list[_Value]:
+    out: list[_Value] = []
+    for pattern in _DATE_PATTERNS:
+        for m in pattern.finditer(text):
+            groups = m.groupdict()
+            year = int(groups["y"])
+            if groups.get("a"):
+                a, b = int(groups["a"]), int(groups["b"])
+                if a > 12 >= b:
+                    day, month = a, b
+                elif b > 12 >= a:
+                    day, month = b, a
+                else:  # 01/02/2025: day and month cannot be told apart
+                    raw = m.group()
+                    out.append(_Value("date", (raw,), raw, raw, m.start(), m.end()))
+                    continue
+            else:
+                month = int(groups["mm"]) if groups.get("mm") else _MONTHS[groups["m"].lower()]
+                if not groups.get("d"):
+                    if groups["m"] == "May" or groups["m"].lower() == "may":
+                        # "May 2025" is a month; "may 2025" in running text is not
+                        if groups["m"] != "May":
+                            continue
+                    shown = f"{year:04d}-{month:02d}"
+                    out.append(_Value("date", (shown,), shown, shown, m.start(), m.end()))
+                    continue
+                day = int(groups["d"])
+            try:
+                when = date(year, month, day)
+            except ValueError:
+                continue
+            iso = when.isoformat()
+            human = f"{when.day} {when.strftime('%B')} {when.year}"
+            out.append(_Value("date", (iso,), iso, human, m.start(), m.end()))
+    return out
+
+
+_UNIT = r"(?P<unit>days?|weeks?|months?|years?|hours?|minutes?)"
+_QUAL = r"(?:(?P<q>business|working|calendar|banking|clear)\s+)?"
+_DURATION = re.compile(
+    rf"{_NUMBER}(?:\s+|-){_QUAL}{_UNIT}\b(?!\s+(?:of\s+age|old)\b)", re.IGNORECASE
+)
+_PERPETUAL = re.compile(
+    r"\bin\s+perpetuity\b|\bperpetual(?:ly)?\b|\bindefinite(?:ly)?\b(?:\s+period\b)?",
+    re.IGNORECASE,
+)
+_UNIT_BASE = {"day": 1, "week": 7, "month": 1, "year": 12, "hour": 60, "minute": 1}
+_UNIT_CLASS = {
+    "day": "days",
+    "week": "days",
+    "month": "months",
+    "year": "months",
+    "hour": "minutes",
+    "minute": "minutes",
+}
+
+
+def _durations(text: str) -> list[_Value]:
+    out: list[_Value] = []
+    for m in _DURATION.finditer(text):
+        n = _number_value(m)
+        if n is None:
+            continue
+        unit = m.group("unit").lower().rstrip("s")
+        qual = (m.group("q") or "").lower()
+        qual = {"working": "business", "banking": "business", "calendar": "", "clear": ""}.get(
+            qual, qual
+        )
+        cls = _UNIT_CLASS[unit] + (f" {qual}" if qual else "")
+        plural = "" if n == 1 else "s"
+        shown = f"{_plain(n)} {qual + ' ' if qual else ''}{unit}{plural}"
+        out.append(
+            _Value("duration", (cls, n * _UNIT_BASE[unit]), shown, shown, m.start(), m.end())
+        )
+    for m in _PERPETUAL.finditer(text):
+        out.append(_Value("duration", ("perpetual",), "perpetual", "perpetual", m.start(), m.end()))
+    return out
+
+
+def _drop_overlaps(values: list[_Value]) -> list[_Value]:
+    """Keep the longest of overlapping readings, then drop restatements.
+
+    "Two Thousand Dollars ($2,000)" and "fifty per cent (50%)" state one value twice:
+    a value repeated in brackets right after itself counts once.
+    """
+    values = sorted(values, key=lambda v: (v.start, -(v.end - v.start)))
+    kept: list[_Value] = []
+    for v in values:
+        if kept and v.start < kept[-1].end:
+            if v.end - v.start > kept[-1].end - kept[-1].start:
+                kept[-1] = v
+            continue
+        kept.append(v)
+    return kept
+
+
+def _read_values(text: str) -> list[_Value]:
+    found: list[_Value] = []
+    # amounts first: "USD 50 billion" must not also read as a duration or a date
+    taken: list[_Value] = []
+    for reader in (_amounts, _percentages, _dates, _durations):
+        mine = _drop_overlaps(reader(text))
+        mine = [v for v in mine if not any(v.start < t.end and t.start < v.end for t in taken)]
+        taken.extend(mine)
+        found.extend(mine)
+    found.sort(key=lambda v: v.start)
+    out: list[_Value] = []
+    for v in found:
+        prev = next((p for p in reversed(out) if p.kind == v.kind), None)
+        if prev is not None and prev.key == v.key:
+            gap = text[prev.end : v.start]
+            if re.fullmatch(r"[\s(,]*", gap) and "(" in gap:
+                continue
+        out.append(v)
+    return out
+
+
+# --- predicates ----------------------------------------------------------------------
+
+_MODALS = {"shall": 5, "must": 5, "will": 5, "should": 2, "may": 1, "can": 1}
+_STRONG_VERBS = {  # present tense, no modal: a commitment
+    "undertake": 5,
+    "agree": 5,
+    "commit": 5,
+    "guarantee": 5,
+    "warrant": 5,
+    "covenant": 5,
+    "endeavour": 3,
+    "endeavor": 3,
+    "seek": 3,
+    "strive": 3,
+    "intend": 2,
+    "aim": 2,
+    "support": 0,
+    "welcome": 0,
+    "encourage": 0,
+    "recognise": 0,
+    "recognize": 0,
+    "acknowledge": 0,
+    "note": 0,
+    "hope": 0,
+    "grant": -1,
+    "waive": -1,
+    "assign": -1,
+    "represent": -1,
+}
+_TO_VERBS = {"undertake", "agree", "commit", "endeavour", "endeavor", "seek", "strive", "intend", "aim"}
+_COPULAR = {
+    "required": 5,
+    "obliged": 5,
+    "obligated": 5,
+    "bound": 5,
+    "encouraged": 2,
+    "expected": 2,
+    "invited": 2,
+    "urged": 2,
+    "entitled": 1,
+    "permitted": 1,
+    "allowed": 1,
+    "authorised": 1,
+    "authorized": 1,
+    "free": 1,
+    "liable": -1,
+    "responsible": -1,
+}
+_WEAK_VERBS = {"support", "encourage", "consider", "seek", "endeavour", "endeavor", "strive", "try",
+               "aim", "welcome", "explore"}
+_EFFORTS = re.compile(
+    r"^use\s+(?:its|their|his|her|all|every|our|your)?\s*(?P<q>(?:all\s+)?(?:commercially\s+)?"
+    r"(?:best|reasonable|diligent|good\s+faith)\s+)?(?:efforts|endeavours|endeavors)\s+to\s+"
+    r"(?P<v>[A-Za-z]+)",
+    re.IGNORECASE,
+)
+_ADVERBS = {
+    "also",
+    "hereby",
+    "thereafter",
+    "only",
+    "forthwith",
+    "promptly",
+    "immediately",
+    "jointly",
+    "severally",
+    "each",
+    "both",
+    "further",
+    "first",
+    "then",
+    "still",
+    "expressly",
+    "fully",
+}
+_IRREGULAR = {
+    "paid": "pay",
+    "made": "make",
+    "given": "give",
+    "taken": "take",
+    "borne": "bear",
+    "held": "hold",
+    "kept": "keep",
+    "sold": "sell",
+    "sent": "send",
+    "brought": "bring",
+    "bought": "buy",
+    "built": "build",
+    "found": "find",
+    "known": "know",
+    "shown": "show",
+    "drawn": "draw",
+    "withdrawn": "withdraw",
+    "laid": "lay",
+    "led": "lead",
+    "left": "leave",
+    "lent": "lend",
+    "met": "meet",
+    "put": "put",
+    "set": "set",
+    "spent": "spend",
+    "written": "write",
+    "chosen": "choose",
+    "undertaken": "undertake",
+    "seen": "see",
+    "done": "do",
+    "dealt": "deal",
+    "bound": "bind",
+    "won": "win",
+    "struck": "strike",
+    "understood": "understand",
+    "forgiven": "forgive",
+    "overseen": "oversee",
+}
+_SUBORDINATORS = {
+    "which",
+    "that",
+    "who",
+    "whom",
+    "whose",
+    "if",
+    "unless",
+    "where",
+    "when",
+    "whenever",
+    "as",
+    "than",
+    "until",
+    "before",
+    "after",
+    "provided",
+    "because",
+    "since",
+    "whether",
+    "so",
+    "although",
+    "though",
+    "while",
+    "whereas",
+}
+_THAT_MAIN = {
+    "agree",
+    "agrees",
+    "acknowledge",
+    "acknowledges",
+    "confirm",
+    "confirms",
+    "understand",
+    "understands",
+    "undertake",
+    "undertakes",
+    "declare",
+    "declares",
+    "recognise",
+    "recognises",
+    "recognize",
+    "recognizes",
+    "accept",
+    "accepts",
+    "ensure",
+    "ensures",
+    "covenant",
+    "covenants",
+    "certify",
+    "certifies",
+}
+_PARTY_NOUNS = {
+    "party",
+    "parties",
+    "side",
+    "sides",
+    "tenant",
+    "landlord",
+    "lessee",
+    "lessor",
+    "licensee",
+    "licensor",
+    "employer",
+    "employee",
+    "company",
+    "buyer",
+    "seller",
+    "purchaser",
+    "vendor",
+    "supplier",
+    "customer",
+    "client",
+    "contractor",
+    "government",
+    "state",
+    "states",
+    "fund",
+    "board",
+    "committee",
+    "lender",
+    "borrower",
+    "guarantor",
+    "recipient",
+    "discloser",
+    "provider",
+    "processor",
+    "controller",
+    "agent",
+    "distributor",
+    "partner",
+    "partners",
+    "investor",
+    "shareholder",
+    "shareholders",
+    "you",
+    "donor",
+    "member",
+    "members",
+    "authority",
+    "court",
+    "tribunal",
+    "minister",
+    "ministry",
+}
+_PRONOUNS = {"it", "they", "them", "he", "she", "this", "these", "those", "which", "who", "such"}
+_DETERMINERS = {"the", "each", "either", "any", "all", "both", "no", "neither", "every", "such"}
+_PREPOSITIONS = {
+    "in",
+    "on",
+    "at",
+    "to",
+    "from",
+    "for",
+    "with",
+    "without",
+    "within",
+    "under",
+    "upon",
+    "after",
+    "before",
+    "by",
+    "during",
+    "into",
+    "against",
+    "subject",
+    "notwithstanding",
+}
+_NON_AGENTS = {"date", "day", "time", "period", "deadline", "means", "way", "reason", "virtue",
+               "operation", "reference", "notice", "law", "mail", "post", "courier", "email",
+               "transfer", "cheque", "check", "wire", "end", "close"}
+
+
+def _lemma(word: str) -> str:
+    """A crude stem that is the same for "agree", "agrees" and "agreed"."""
+    w = word.lower().replace("’", "'")
+    if w in _IRREGULAR:
+        w = _IRREGULAR[w]
+    for suffix, repl in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
+            w = w[: len(w) - len(suffix)] + repl
+            if suffix in ("ed", "ing") and len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lse":
+                w = w[:-1]
+            break
+    return w.rstrip("e") or w
+
+
+_STRONG = {_lemma(k): v for k, v in _STRONG_VERBS.items()}
+_TO = {_lemma(k) for k in _TO_VERBS}
+_WEAK = {_lemma(k) for k in _WEAK_VERBS}
+
+
+def _is_participle(word: str) -> bool:
+    w = word.lower()
+    return w in _IRREGULAR or (w.endswith("ed") and len(w) > 3) or w.endswith(("en", "wn"))
+
+
+def _np_end(tokens: list[tuple[str, int, int]], i: int) -> int:
+    """The index after a noun phrase starting at ``i`` (for an agent after "by")."""
+    j = i
+    while j < len(tokens):
+        tok = tokens[j][0]
+        low = tok.lower()
+        if not _is_word(tok) or (low in _PREPOSITIONS and low != "of") or low in _SUBORDINATORS:
+            break
+        if low in ("with", "each", "having", "and") and j > i and low != "and":
+            break
+        j += 1
+    while j > i and tokens[j - 1][0].lower() in ("and", "or", "of", "the"):
+        j -= 1
+    return j
+
+
+def _party_like(phrase: str) -> bool:
+    """Whether a subject or agent names a party ("the Licensee", "Ukraine", "either party").
+
+    Only its head counts (the words before "of", a preposition or a participle), so
+    "the laws of the State of New York" and "the products listed in Annex B" are not
+    parties.
+    """
+    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", phrase)
+    head: list[str] = []
+    for w in words:
+        lw = w.lower()
+        if head and (lw in _PREPOSITIONS or lw in ("of", "over") or (lw == w and lw.endswith("ed"))):
+            break
+        head.append(w)
+    if any(w.lower().rstrip("'s’") in _PARTY_NOUNS for w in head):
+        return True
+    if any(w[0].isupper() and w.lower() not in _DETERMINERS for w in head[1:]):
+        return True
+    return len(head) == 1 and head[0][0].isupper() and head[0].lower() not in _DETERMINERS
+
+
+def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> list[_Predicate]:
+    s = sentences[sent_index]
+    toks = s.tokens
+    out: list[_Predicate] = []
+    low = [t[0].lower() for t in toks]
+    i = 0
+    while i < len(toks):
+        word = low[i]
+        level: int | None = None
+        head = i
+        j = i + 1
+        negated = False
+        phrase_words: list[str] = []
+        lemma = ""
+        passive_agent: tuple[int, int] | None = None
+        passive = False
+        if word in _MODALS and not (toks[i][0] == "May" and i > 0):
+            if word == "may" and j < len(toks) and toks[j][0][:1].isdigit():
+                i += 1
+                continue
+            level = _MODALS[word]
+            phrase_words.append(word)
+            # adverbs, negation, "at its (sole) discretion"
+            while j < len(toks):
+                w = low[j]
+                if w in ("not", "never"):
+                    negated = True
+                    phrase_words.append("not")
+                    j += 1
+                elif w in _ADVERBS or (w.endswith("ly") and len(w) > 4 and w not in ("apply", "supply", "rely", "reply")):
+                    j += 1
+                elif w == "," :
+                    j += 1
+                elif w == "at" and j + 1 < len(toks) and low[j + 1] in ("its", "their", "his", "her"):
+                    k = j + 2
+                    while k < len(toks) and low[k] not in ("discretion", ",") and k < j + 6:
+                        k += 1
+                    j = k + 1 if k < len(toks) and low[k] == "discretion" else j + 1
+                elif w == "no" and j + 1 < len(toks) and low[j + 1] == "longer":
+                    negated = True
+                    phrase_words.append("not")
+                    j += 2
+                else:
+                    break
+            if j >= len(toks) or not _is_word(toks[j][0]):
+                i += 1
+                continue
+            rest = side_text[toks[j][1] : s.end]
+            eff = _EFFORTS.match(rest)
+            if eff:
+                q = (eff.group("q") or "").lower()
+                level = 4 if {"best", "all"} & set(q.split()) else 3
+                lemma = _lemma(eff.group("v"))
+                words_n = len(re.findall(r"\S+", rest[: eff.end()]))
+                phrase_words.extend(re.sub(r"\s+", " ", rest[: eff.end()]).lower().split())
+                j += words_n - 1
+            elif low[j] == "be":
+                k = j + 1
+                while k < len(toks) and (low[k] in _ADVERBS or (low[k].endswith("ly") and len(low[k]) > 4)):
+                    k += 1
+                if k < len(toks) and low[k] in ("not",):
+                    negated = True
+                    k += 1
+                if k >= len(toks) or not _is_word(toks[k][0]):
+                    i += 1
+                    continue
+                verb = low[k]
+                if verb in _COPULAR and not (k + 1 < len(toks) and low[k + 1] == "by"):
+                    lemma = verb
+                    phrase_words.extend(["be", verb])
+                    if _COPULAR[verb] >= 0 and k + 2 < len(toks) and low[k + 1] == "to":
+                        level = min(level, _COPULAR[verb]) if level != 5 else _COPULAR[verb]
+                        phrase_words.extend(["to", low[k + 2]])
+                        lemma = _lemma(low[k + 2])
+                        k += 2
+                    j = k
+                elif _is_participle(verb):
+                    passive = True
+                    lemma = _lemma(verb)
+                    phrase_words.extend(["be", verb])
+                    j = k
+                    m = j + 1
+                    while m < len(toks) and (low[m] in _ADVERBS or (low[m].endswith("ly") and len(low[m]) > 4)):
+                        m += 1
+                    if m < len(toks) and low[m] == "by" and m + 1 < len(toks):
+                        end = _np_end(toks, m + 1)
+                        if end > m + 1:
+                            passive_agent = (m + 1, end)
+                else:
+                    lemma = verb
+                    phrase_words.extend(["be", verb])
+                    j = k
+            elif low[j] == "have" and j + 3 < len(toks) and low[j + 1] == "the" and low[j + 2] == "right":
+                level = 1
+                phrase_words.extend(["have", "the", "right", "to"])
+                j += 4 if j + 4 < len(toks) else 3
+                lemma = _lemma(low[j]) if j < len(toks) else ""
+                phrase_words.append(low[j] if j < len(toks) else "")
+            else:
+                verb = low[j]
+                lemma = _lemma(verb)
+                phrase_words.append(verb)
+                if lemma in _TO:
+                    if j + 2 < len(toks) and low[j + 1] == "to" and _is_word(toks[j + 2][0]):
+                        phrase_words.extend(["to", low[j + 2]])
+                        lemma = _lemma(low[j + 2])
+                        j += 2
+                        if level == 5:
+                            level = 3
+                elif lemma in _WEAK and level == 5:
+                    level = 3
+            end_tok = j
+        elif (
+            _lemma(word) in _STRONG
+            and word.endswith("s")
+            and i > 0
+            and _is_word(toks[i - 1][0])
+            and (
+                toks[i - 1][0][0].isupper()
+                or low[i - 1] in _PARTY_NOUNS
+                or low[i - 1] in _ADVERBS
+                or low[i - 1].endswith("ly")
+            )
+            and low[i - 1] not in ("the", "a", "an", "this", "its", "their")
+        ) or (
+            word in ("agree", "undertake", "commit", "acknowledge", "support", "recognise", "recognize")
+            and i > 0
+            and low[i - 1] in ("you", "parties", "sides", "we")
+        ):
+            lemma = _lemma(word)
+            level = _STRONG[lemma]
+            phrase_words.append(word)
+            j = i
+            if lemma in _TO:
+                if j + 2 < len(toks) and low[j + 1] == "to":
+                    k = j + 2
+                    while k < len(toks) and (low[k] in _ADVERBS or (low[k].endswith("ly") and len(low[k]) > 4)):
+                        k += 1
+                    if k < len(toks) and _is_word(toks[k][0]):
+                        phrase_words.extend(["to", low[k]])
+                        lemma = _lemma(low[k])
+                        j = k
+                else:
+                    i += 1
+                    continue  # "agree that ...", "agrees with ..."
+            if level < 0:
+                level = None
+            end_tok = j
+        elif word in ("is", "are") and i + 1 < len(toks):
+            k = i + 1
+            neg = False
+            if low[k] == "not":
+                neg = True
+                k += 1
+            if k < len(toks) and low[k] in _COPULAR and _COPULAR[low[k]] >= 1 and k + 2 < len(toks) and low[k + 1] == "to":
+                level = _COPULAR[low[k]]
+                negated = neg
+                phrase_words.extend([word] + (["not"] if neg else []) + [low[k], "to", low[k + 2]])
+                lemma = _lemma(low[k + 2])
+                end_tok = k + 2
+            elif k < len(toks) and low[k] in _COPULAR and _COPULAR[low[k]] < 0:
+                level = None
+                negated = neg
+                phrase_words.extend([word] + (["not"] if neg else []) + [low[k]])
+                lemma = low[k]
+                end_tok = k
+            else:
+                i += 1
+                continue
+        elif word in ("does", "do") and i + 2 < len(toks) and low[i + 1] == "not" and _is_word(toks[i + 2][0]):
+            level = None
+            negated = True
+            lemma = _lemma(low[i + 2])
+            phrase_words.extend([word, "not", low[i + 2]])
+            end_tok = i + 2
+        else:
+            i += 1
+            continue
+        # the subject: back from the head to a clause boundary
+        a = head
+        while a > 0 and (low[a - 1] in _ADVERBS or (low[a - 1].endswith("ly") and len(low[a - 1]) > 4)):
+            a -= 1
+        b = a
+        prev_end = max((p.end for p in out), default=-1)
+        while b > 0:
+            t = toks[b - 1]
+            lt = low[b - 1]
+            if t[2] <= prev_end:
+                break
+            if not (_is_word(t[0]) or t[0] in ("'", "’")) or lt in _SUBORDINATORS:
+                break
+            b -= 1
+        if prev_end >= 0 and b < a:
+            # after an earlier predicate: the subject follows the last "and"/"or"
+            conj = [k for k in range(b, a) if low[k] in ("and", "or", "but")]
+            if conj:
+                b = conj[-1] + 1
+        ellipsis = b == a and a > 0 and low[a - 1] in ("and", "or", "but")
+        before_subject = low[b - 1] if b > 0 else ""
+        subordinate = before_subject in _SUBORDINATORS and not (
+            before_subject == "that" and b > 1 and low[b - 2] in _THAT_MAIN
+        )
+        subject_toks = toks[b:a]
+        inverted = bool(subject_toks) and " ".join(low[b:a]) in ("in no event", "under no circumstances", "at no time")
+        actor: str | None
+        actor_start = actor_end = toks[head][1]
+        subject_negates = False
+        if inverted:
+            negated = True
+            actor = None
+        elif ellipsis and out:
+            actor = out[-1].actor
+            actor_start, actor_end = out[-1].actor_start, out[-1].actor_end
+            subject_negates = out[-1].subject_negates
+            negated = negated or out[-1].subject_negates
+        elif subject_toks and len(subject_toks) <= 10 and low[b] not in _PREPOSITIONS:
+            actor_start, actor_end = subject_toks[0][1], subject_toks[-1][2]
+            actor = side_text[actor_start:actor_end]
+            if low[b] in ("no", "neither", "nothing", "none"):
+                subject_negates = True
+                negated = True
+        else:
+            actor = None
+        if passive:
+            actor = None
+            if passive_agent is not None:
+                ag = toks[passive_agent[0] : passive_agent[1]]
+                text = side_text[ag[0][1] : ag[-1][2]]
+                head_word = ag[-1][0].lower()
+                if _party_like(text) and head_word not in _NON_AGENTS and not re.search(r"\d", text):
+                    actor, actor_start, actor_end = text, ag[0][1], ag[-1][2]
+        if actor is not None and actor.lower() in _PRONOUNS:
+            actor = None
+        phrase = " ".join(w for w in phrase_words if w)
+        out.append(
+            _Predicate(
+                sent=sent_index,
+                start=toks[head][1],
+                end=toks[min(end_tok, len(toks) - 1)][2],
+                phrase=phrase,
+                level=level,
+                negated=negated,
+                subject_negates=subject_negates,
+                lemma=lemma,
+                actor=actor,
+                actor_start=actor_start,
+                actor_end=actor_end,
+                subordinate=subordinate,
+            )
+        )
+        i = max(end_tok, i) + 1
+    return _continuations(side_text, s, sent_index, out)
+
+
+def _continuations(text: str, s: _Sentence, sent_index: int, preds: list[_Predicate]) -> list[_Predicate]:
+    """"You agree to stop ... and to destroy ...": the second verb is an obligation too."""
+    out: list[_Predicate] = []
+    for n, p in enumerate(preds):
+        out.append(p)
+        if " to " not in f" {p.phrase} ":
+            continue
+        stop = preds[n + 1].start if n + 1 < len(preds) else s.end
+        for m in re.finditer(r"(?:,\s*|\s)and\s+to\s+(?:\w+ly\s+)?([a-z]+)", text[p.end : stop]):
+            verb = m.group(1)
+            head = p.phrase.rsplit(" to ", 1)[0]
+            out.append(
+                _Predicate(
+                    sent_index, p.end + m.start(1), p.end + m.end(1), f"{head} to {verb}", p.level,
+                    p.negated, p.subject_negates, _lemma(verb), p.actor, p.actor_start, p.actor_end,
+                    p.subordinate,
+                )
+            )
+    return out
+
+
+def _actor_key(actor: str) -> frozenset[str]:
+    """"The Buyer and the Seller" and "the Seller and the Buyer" are one actor."""
+    text = actor.lower().replace("’", "'")
+    text = re.sub(r"'s\b", "", text)
+    parts = re.split(r"\s*(?:,|\band\b|\bor\b|/)\s*", text)
+    keys: set[str] = set()
+    for p in parts:
+        words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", p) if w not in _DETERMINERS]
+        if words:
+            keys.add(" ".join(words))
+    return frozenset(keys)
+
+
+# --- conditions -------------------------------------------------------------------
+
+_COND_NOUNS = (
+    r"approval|ratification|consent|authori[sz]ation|confirmation|receipt|request|demand|"
+    r"satisfaction|fulfil?ment|completion|occurrence|delivery|acceptance|verification|"
+    r"certification|payment|presentation|notification|registration|adoption|agreement"
+)
+_COND_START = re.compile(
+    r"\bunless\b|\bexcept\s+(?:if|where|when)\b"
+    r"|\b(?:only\s+)?if\b(?!\s+(?:any|applicable|so|necessary|appropriate|not)\b)"
+    r"|\bin\s+the\s+event\s+(?:that|of)\b|\bin\s+case\s+(?:of|that)?"
+    r"|\bprovided\s*(?:,\s*however,?\s*)?(?:that|always\s+that)\b|\bproviding\s+that\b"
+    r"|\bon\s+(?:the\s+)?condition\s+that\b|\b(?:conditional|contingent)\s+(?:up)?on\b"
+    r"|\bsubject\s+to\b|\b(?:so|as)\s+long\s+as\b"
+    rf"|\b(?:upon|on)\s+(?:the\s+(?:date|day)\s+of\s+)?(?:the\s+|its\s+|their\s+|[A-Z][\w-]*['’]s\s+)?"
+    rf"(?:(?:prior|written|final|formal|express|due|full)\s+)*(?:{_COND_NOUNS})\b"
+    r"|\b(?:only\s+)?(?:with|without)\s+(?:the\s+)?(?:[A-Z][\w-]*['’]s\s+)?"
+    r"(?:(?:prior|written|express|specific|general|explicit)\s+)*"
+    r"(?:consent|approval|authori[sz]ation|permission)\b",
+    re.IGNORECASE,
+)
+_NEGATIVE_MARKERS = re.compile(r"^(?:unless|except|without|only\s+without)\b", re.IGNORECASE)
+_COND_STOP = {
+    "the", "a", "an", "of", "by", "to", "in", "on", "upon", "its", "their", "his", "her",
+    "this", "that", "such", "any", "if", "only", "provided", "however", "subject", "event",
+    "case", "condition", "conditional", "contingent", "with", "without", "unless", "except",
+    "where", "when", "so", "as", "long", "is", "are", "be", "been", "has", "have", "shall",
+    "will", "s", "there", "which", "and", "or",
+}
+
+
+def _conditions(text: str, masked: str, side_sents: list[_Sentence]) -> list[_Condition]:
+    out: list[_Condition] = []
+    for si, s in enumerate(side_sents):
+        body = text[s.start : s.end]
+        for m in _COND_START.finditer(body):
+            start = s.start + m.start()
+            stop = re.search(r",\s|;|\.(?:\s|$)|$", body[m.end() :])
+            end = s.start + m.end() + (stop.start() if stop else len(body) - m.end())
+            cond_text = text[start:end].rstrip()
+            end = start + len(cond_text)
+            if not cond_text or any(c.start <= start < c.end for c in out):
+                continue
+            # values, references and numbers are masked: their own findings tell of them
+            words = re.findall(r"[a-z0-9<>-]+", re.sub(r"['’]s\b", "", masked[start:end].lower()))
+            content = frozenset(w for w in words if w not in _COND_STOP)
+            negative = bool(_NEGATIVE_MARKERS.match(cond_text))
+            out.append(_Condition(si, start, end, cond_text, (negative, content)))
+    return out
+
+
+# --- defined terms ----------------------------------------------------------------------
+
+_Q_OPEN = "\"“'‘"
+_Q_CLOSE = "\"”'’"
+_TERM_PAREN = re.compile(
+    r"\(\s*(?:(?:the|a|an|each|together|collectively|jointly|hereinafter|herein|referred\s+to\s+as|"
+    r"called|as)[\s,]+)*"
+    rf"[{_Q_OPEN}](?P<t>[A-Z][^{_Q_CLOSE}()]{{0,80}}?)[{_Q_CLOSE}]\s*\)"
+)
+_TERM_MEANS = re.compile(
+    rf"[{_Q_OPEN}](?P<t>[A-Z][^{_Q_CLOSE}]{{0,80}}?)[{_Q_CLOSE}]\s+(?:shall\s+)?(?:means?|includes?|"
+    r"has\s+the\s+meaning|shall\s+have\s+the\s+meaning|refers?\s+to)\b"
+)
+_TERM_BARE = re.compile(
+    r"^\s*(?:\d+(?:\.\d+)*\.?\s+)?(?P<t>[A-Z][A-Za-z-]*(?:\s+[A-Z][A-Za-z-]*){0,4})\s+means\b"
+)
+
+
+def _terms(text: str, sentences: list[_Sentence]) -> list[_Term]:
+    out: list[_Term] = []
+    for si, s in enumerate(sentences):
+        body = text[s.start : s.end]
+        for pattern in (_TERM_PAREN, _TERM_MEANS, _TERM_BARE):
+            for m in pattern.finditer(body):
+                start, end = s.start + m.start("t"), s.start + m.end("t")
+                if any(t.start == start for t in out):
+                    continue
+                out.append(_Term(si, start, end, m.group("t").strip()))
+    out.sort(key=lambda t: t.start)
+    return out
+
+
+def _term_key(term: str) -> str:
+    return re.sub(r"\s+", " ", term).strip().lower()
+
+
+# --- cross-references ------------------------------------------------------------------------
+
+_REF_WORDS = {
+    "article": "Article",
+    "articles": "Article",
+    "art": "Article",
+    "section": "Section",
+    "sections": "Section",
+    "sec": "Section",
+    "§": "Section",
+    "§§": "Section",
+    "clause": "Clause",
+    "clauses": "Clause",
+    "schedule": "Schedule",
+    "schedules": "Schedule",
+    "annex": "Annex",
+    "annexes": "Annex",
+    "appendix": "Appendix",
+    "appendices": "Appendix",
+    "exhibit": "Exhibit",
+    "exhibits": "Exhibit",
+    "paragraph": "Paragraph",
+    "paragraphs": "Paragraph",
+    "part": "Part",
+    "parts": "Part",
+    "chapter": "Chapter",
+    "chapters": "Chapter",
+}
+_REF_ID = r"(?:\d+[A-Za-z]?(?:\.\d+[A-Za-z]?)*(?:\([a-z0-9]{1,4}\))*|[IVXLC]+\b|[A-Z]\b)"
+_REF = re.compile(
+    r"(?P<kw>\b(?:[Aa]rticles?|[Ss]ections?|[Cc]lauses?|Schedules?|Annex(?:es)?|Appendix|Appendices|"
+    r"Exhibits?|Paragraphs?|Parts?|Chapters?|Art\.|Sec\.)|§§?)\s*"
+    rf"(?P<ids>{_REF_ID}(?:\s*(?:,|and/or|and|or|to|through|-|–)\s*{_REF_ID})*)"
+)
+_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+
+
+def _roman(s: str) -> int | None:
+    if not s or any(c not in _ROMAN for c in s):
+        return None
+    total = 0
+    for a, b in zip(s, s[1:] + " ", strict=False):
+        va = _ROMAN[a]
+        total += -va if b in _ROMAN and _ROMAN[b] > va else va
+    return total
+
+
+def _ref_norm(keyword: str, ident: str) -> str:
+    kw = _REF_WORDS.get(keyword.lower().rstrip("."), keyword)
+    if kw in ("Article", "Chapter") and (n := _roman(ident)) is not None:
+        ident = str(n)
+    return f"{kw} {ident}".lower()
+
+
+def _parse_known(label: str) -> str:
+    m = re.fullmatch(r"\s*(\S+?)\.?\s*(\S+)\s*", label)
+    if m and m.group(1).lower() in _REF_WORDS:
+        return _ref_norm(m.group(1), m.group(2))
+    return re.sub(r"\s+", " ", label).strip().lower()
+
+
+def _refs(text: str) -> list[_Ref]:
+    out: list[_Ref] = []
+    for m in _REF.finditer(text):
+        keyword = m.group("kw")
+        kw = _REF_WORDS.get(keyword.lower().rstrip("."), keyword)
+        after = text[m.end() : m.end() + 40]
+        ext = re.match(r"\s+(?:of|to)\s+(?!this\b|the\s+present\b|these\b)(?:the\s+)?([A-Za-z]+)", after)
+        external = bool(ext) and not (ext is not None and ext.group(1).lower() in _REF_WORDS)
+        for idm in re.finditer(_REF_ID, m.group("ids")):
+            ident = idm.group()
+            start = m.start("ids") + idm.start()
+            out.append(
+                _Ref(start, start + len(ident), f"{kw} {ident}", _ref_norm(kw, ident), external)
+            )
+    return out
+
+
+def _dangling(ref: _Ref, known: set[str]) -> bool:
+    if ref.norm in known:
+        return False
+    kw = ref.norm.split(" ", 1)[0]
+    if not any(k.split(" ", 1)[0] == kw for k in known):
+        return False  # no references of this sort are known: nothing to check against
+    ident = ref.norm.split(" ", 1)[1]
+    while True:
+        parent = re.sub(r"(?:\([a-z0-9]+\)|\.\d+[a-z]?)$", "", ident)
+        if parent == ident:
+            return True
+        if f"{kw} {parent}" in known:
+            # the parent exists: the reference dangles only if its siblings are listed
+            prefix = f"{kw} {parent}"
+            return any(k.startswith((prefix + ".", prefix + "(")) for k in known)
+        ident = parent
+
+
+# --- reading one side ------------------------------------------------------------------------
+
+
+
+
+def _mask(text: str, values: list[_Value]) -> str:
+    """``text`` with values, references and numbers blanked out, at the same offsets."""
+    chars = list(text)
+    spans = [(v.start, v.end) for v in values]
+    spans += [(m.start(), m.end()) for m in _REF.finditer(text)]
+    spans += [(m.start(), m.end()) for m in re.finditer(r"\d[\d,.]*", text)]
+    for a, b in spans:
+        for k in range(a, b):
+            chars[k] = " "
+        if b - a >= 3 and chars[a] == " ":
+            chars[a : a + 3] = list("<v>")
+    return "".join(chars)
+
+
+def _read(text: str) -> _Side:
+    sentences = _split_sentences(text)
+    values = _read_values(text)
+    predicates: list[_Predicate] = []
+    for i in range(len(sentences)):
+        predicates.extend(_predicates(text, sentences, i))
+    masked = _mask(text, values)
+    conditions = _conditions(text, masked, sentences)
+    return _Side(text, masked, sentences, values, predicates, conditions, _terms(text, sentences))
+
+
+def _pair_sentences(old: _Side, new: _Side) -> dict[int, int]:
+    """Old sentence index → new sentence index, in order, through a word alignment."""
+    def words(side: _Side) -> list[tuple[str, int]]:
+        return [
+            (t[0].lower(), si)
+            for si, s in enumerate(side.sentences)
+            for t in s.tokens
+            if _is_word(t[0]) or t[0][:1].isdigit()
+        ]
+
+    a, b = words(old), words(new)
+    no, nn = len(old.sentences), len(new.sentences)
+    if not no or not nn:
+        return {}
+    weight = [[0] * nn for _ in range(no)]
+    matcher = difflib.SequenceMatcher(None, [w for w, _ in a], [w for w, _ in b], autojunk=False)
+    for blk in matcher.get_matching_blocks():
+        for k in range(blk.size):
+            weight[a[blk.a + k][1]][b[blk.b + k][1]] += 1
+    size_a = [sum(1 for _, s in a if s == i) for i in range(no)]
+    size_b = [sum(1 for _, s in b if s == j) for j in range(nn)]
+
+    def ok(i: int, j: int) -> bool:
+        return weight[i][j] >= max(2, 0.25 * min(size_a[i], size_b[j]))
+
+    best = [[0] * (nn + 1) for _ in range(no + 1)]
+    for i in range(no - 1, -1, -1):
+        for j in range(nn - 1, -1, -1):
+            take = best[i + 1][j + 1] + weight[i][j] if ok(i, j) else -1
+            best[i][j] = max(best[i + 1][j], best[i][j + 1], take)
+    pairs: dict[int, int] = {}
+    i = j = 0
+    while i < no and j < nn:
+        if ok(i, j) and best[i][j] == best[i + 1][j + 1] + weight[i][j]:
+            pairs[i] = j
+            i, j = i + 1, j + 1
+        elif best[i][j] == best[i + 1][j]:
+            i += 1
+        else:
+            j += 1
+    # a single unpaired sentence on each side of a gap is a rewrite of the other
+    anchors = [(-1, -1), *sorted(pairs.items()), (no, nn)]
+    for (i0, j0), (i1, j1) in zip(anchors, anchors[1:], strict=False):
+        if i1 - i0 == 2 and j1 - j0 == 2:
+            pairs[i0 + 1] = j0 + 1
+    return pairs
+
+
+# --- findings ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Finding:
+    kind: str
+    before: str | None
+    after: str | None
+    summary: str
+    old_ranges: tuple[tuple[int, int], ...]
+    new_ranges: tuple[tuple[int, int], ...]
+
+
+_AMOUNT_LABELS = [
+    ("purchase price", "Purchase price"),
+    ("price", "Price"),
+    ("rent", "Rent"),
+    ("deposit", "Deposit"),
+    ("salary", "Salary"),
+    ("bonus", "Bonus"),
+    ("royalty", "Royalty"),
+    ("fee", "Fee"),
+    ("fine", "Fine"),
+    ("penalty", "Penalty"),
+    ("liquidated damages", "Liquidated damages"),
+    ("liability", "Liability cap"),
+    ("insurance", "Insurance cover"),
+    ("grant", "Grant"),
+    ("loan", "Loan"),
+    ("facility", "Facility"),
+    ("indebtedness", "Threshold"),
+    ("threshold", "Threshold"),
+    ("maximum", "Cap"),
+    ("contribut", "Contribution"),
+    ("invest", "Investment"),
+    ("revenue", "Revenue demand"),
+    ("pay", "Payment"),
+    ("sum", "Sum"),
+]
+_PERCENT_LABELS = [
+    ("revenue", "Revenue share"),
+    ("royalt", "Royalty share"),
+    ("profit", "Profit share"),
+    ("proceeds", "Share of proceeds"),
+    ("interest", "Interest rate"),
+    ("commission", "Commission"),
+    ("margin", "Margin"),
+    ("availability", "Availability commitment"),
+    ("voting", "Voting threshold"),
+    ("shares", "Shareholding"),
+    ("dut", "Duty rate"),
+    ("vat", "VAT rate"),
+]
+_DURATION_LABELS = [
+    ("notice", "Notice period"),
+    ("surviv", "Survival period"),
+    ("warrant", "Warranty period"),
+    ("cure", "Cure period"),
+    ("probation", "Probationary period"),
+    ("compet", "Non-compete period"),
+    ("solicit", "Non-solicitation period"),
+    ("leave", "Leave entitlement"),
+    ("working hours", "Working time"),
+    ("term", "Term"),
+    ("invoice", "Payment period"),
+    ("pay", "Payment period"),
+    ("within", "Deadline"),
+    ("no later than", "Deadline"),
+]
+_DATE_LABELS = [
+    ("expir", "Expiry date"),
+    ("effective", "Effective date"),
+    ("take effect", "Effective date"),
+    ("completion", "Completion date"),
+    ("commenc", "Start date"),
+    ("until", "Deadline"),
+    ("no later than", "Deadline"),
+    ("due", "Due date"),
+    ("by", "Deadline"),
+    ("before", "Deadline"),
+]
+_GENERIC = {"amount": "Amount", "percentage": "Percentage", "date": "Date", "duration": "Period"}
+
+
+def _label(kind: str, text: str, sent: _Sentence, v: _Value) -> str:
+    lexicon = {
+        "amount": _AMOUNT_LABELS,
+        "percentage": _PERCENT_LABELS,
+        "duration": _DURATION_LABELS,
+        "date": _DATE_LABELS,
+    }[kind]
+    before = text[max(sent.start, v.start - 60) : v.start].lower()
+    after = text[v.end : min(sent.end, v.end + 40)].lower()
+    window = after if kind == "percentage" else before
+    best: tuple[int, str] | None = None
+    for needle, name in lexicon:
+        for m in re.finditer(rf"\b{re.escape(needle)}", window):
+            distance = m.start() if kind == "percentage" else len(window) - m.end()
+            if best is None or distance < best[0]:
+                best = (distance, name)
+    if best is None and kind == "percentage":
+        for needle, name in lexicon:
+            if re.search(rf"\b{re.escape(needle)}", before):
+                return name
+    return best[1] if best else _GENERIC[kind]
+
+
+def _value_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_Finding]:
+    out: list[_Finding] = []
+    for kind in _VALUE_KINDS:
+        olds = [v for v in old.values if v.kind == kind]
+        news = [v for v in new.values if v.kind == kind]
+        left_new = list(news)
+        left_old: list[_Value] = []
+        for v in olds:
+            twin = next((w for w in left_new if w.key == v.key), None)
+            if twin is not None:
+                left_new.remove(twin)
+            else:
+                left_old.append(v)
+        for v in left_old:
+            si = old.sent_of(v.start)
+            target = pairs.get(si)
+            partner = next(
+                (w for w in left_new if target is not None and new.sent_of(w.start) == target), None
+            )
+            label = _label(kind, old.text, old.sentences[si], v)
+            if partner is not None:
+                left_new.remove(partner)
+                out.append(
+                    _Finding(
+                        kind,
+                        v.value,
+                        partner.value,
+                        f"{label} changed: {v.human} → {partner.human}",
+                        ((v.start, v.end),),
+                        ((partner.start, partner.end),),
+                    )
+                )
+            else:
+                noun = f"{label} of {v.human}" if label != _GENERIC[kind] else f"{label} {v.human}"
+                out.append(
+                    _Finding(kind, v.value, None, f"{noun} removed", ((v.start, v.end),), ())
+                )
+        for w in left_new:
+            si = new.sent_of(w.start)
+            label = _label(kind, new.text, new.sentences[si], w)
+            noun = f"{label} of {w.human}" if label != _GENERIC[kind] else f"{label} {w.human}"
+            out.append(_Finding(kind, None, w.value, f"{noun} added", (), ((w.start, w.end),)))
+    return out
+
+
+def _strength_word(level: int | None) -> str:
+    if level is None:
+        return "Provision"
+    if level >= 4:
+        return "Obligation"
+    if level >= 2:
+        return "Qualified commitment"
+    if level == 1:
+        return "Permission"
+    return "Non-binding statement"
+
+
+def _effective_level(p: _Predicate) -> int | None:
+    if p.level is None:
+        return None
+    if p.negated:  # "shall not", "may not", "must not": all prohibitions
+        return 5 if p.level in (1, 5) else p.level
+    return p.level
+
+
+def _neg_phrase(p: _Predicate, with_subject: bool) -> str:
+    if with_subject and p.actor:
+        return f"{p.actor[:1].lower()}{p.actor[1:]} {p.phrase}".replace(" not ", " ", 1) if p.subject_negates else f"{p.actor} {p.phrase}"
+    return p.phrase
+
+
+def _actor_shown(actor: str) -> str:
+    return actor[:1].lower() + actor[1:] if actor.split(" ", 1)[0] in ("The", "Each", "Either", "Any") else actor
+
+
+def _predicate_findings(
+    old: _Side, new: _Side, pairs: dict[int, int], value_sents: tuple[set[int], set[int]]
+) -> list[_Finding]:
+    out: list[_Finding] = []
+    old_lemmas = {_lemma(t[0]) for s in old.sentences for t in s.tokens if _is_word(t[0])}
+    new_lemmas = {_lemma(t[0]) for s in new.sentences for t in s.tokens if _is_word(t[0])}
+    matched_new: set[int] = set()
+    unmatched_old: list[_Predicate] = []
+    by_sent_new: dict[int, list[int]] = {}
+    for idx, q in enumerate(new.predicates):
+        by_sent_new.setdefault(q.sent, []).append(idx)
+    for si in range(len(old.sentences)):
+        ps = [p for p in old.predicates if p.sent == si]
+        target = pairs.get(si)
+        qs = by_sent_new.get(target, []) if target is not None else []
+        free = [k for k in qs if k not in matched_new]
+        matches: list[tuple[_Predicate, _Predicate]] = []
+        rest: list[_Predicate] = []
+        for p in ps:
+            k = next((k for k in free if new.predicates[k].lemma == p.lemma), None)
+            if k is not None:
+                free.remove(k)
+                matched_new.add(k)
+                matches.append((p, new.predicates[k]))
+            else:
+                rest.append(p)
+        main_rest = [p for p in rest if not p.subordinate]
+        main_free = [k for k in free if not new.predicates[k].subordinate]
+        if main_rest and len(main_rest) == len(main_free):
+            for p, k in zip(main_rest, main_free, strict=True):
+                matched_new.add(k)
+                matches.append((p, new.predicates[k]))
+            rest = [p for p in rest if p.subordinate]
+        unmatched_old.extend(rest)
+        for p, q in matches:
+            out.extend(_compare_predicates(p, q, old.masked, new.masked))
+    for p in unmatched_old:
+        if p.subordinate or p.level is None or p.lemma in new_lemmas:
+            continue
+        if p.sent in value_sents[0] and pairs.get(p.sent) is None:
+            continue
+        who = f"{p.actor} " if p.actor else ""
+        out.append(
+            _Finding(
+                "modality",
+                p.phrase,
+                None,
+                f"{_strength_word(_effective_level(p))} removed: {who}{p.phrase}",
+                ((p.start, p.end),),
+                (),
+            )
+        )
+    paired_new = set(pairs.values())
+    for k, q in enumerate(new.predicates):
+        if k in matched_new or q.subordinate or q.level is None or q.lemma in old_lemmas:
+            continue
+        if q.sent in value_sents[1] and q.sent not in paired_new:
+            continue
+        who = f"{q.actor} " if q.actor else ""
+        out.append(
+            _Finding(
+                "modality",
+                None,
+                q.phrase,
+                f"{_strength_word(_effective_level(q))} added: {who}{q.phrase}",
+                (),
+                ((q.start, q.end),),
+            )
+        )
+    return out
+
+
+def _compare_predicates(p: _Predicate, q: _Predicate, old_masked: str, new_masked: str) -> list[_Finding]:
+    out: list[_Finding] = []
+    if p.subordinate or q.subordinate:
+        return out
+    rng_old = ((p.start, p.end),)
+    rng_new = ((q.start, q.end),)
+    if p.negated != q.negated:
+        with_subject = p.subject_negates or q.subject_negates
+        before, after = _neg_phrase(p, with_subject), _neg_phrase(q, with_subject)
+        what = "added" if q.negated else "removed"
+        if with_subject:
+            rng_old = ((min(p.start, p.actor_start), p.end),)
+            rng_new = ((min(q.start, q.actor_start), q.end),)
+        out.append(_Finding("negation", before, after, f"Negation {what}: {before} → {after}", rng_old, rng_new))
+    else:
+        lp, lq = _effective_level(p), _effective_level(q)
+        if lp is not None and lq is not None and lp != lq:
+            how = "softened" if lq < lp else "strengthened"
+            noun = "Prohibition" if p.negated else "Obligation"
+            if not p.negated and max(lp, lq) < 4:
+                noun = "Commitment"
+            out.append(
+                _Finding(
+                    "modality",
+                    p.phrase,
+                    q.phrase,
+                    f"{noun} {how}: {p.phrase} → {q.phrase}",
+                    rng_old,
+                    rng_new,
+                )
+            )
+    if p.actor and q.actor and _party_like(p.actor) and _party_like(q.actor):
+        ka = _actor_key(old_masked[p.actor_start : p.actor_end])
+        kb = _actor_key(new_masked[q.actor_start : q.actor_end])
+        if ka and kb and ka != kb:
+            before, after = _actor_shown(p.actor), _actor_shown(q.actor)
+            out.append(
+                _Finding(
+                    "actor",
+                    before,
+                    after,
+                    f"Party changed: {before} → {after} ({q.phrase})",
+                    ((p.actor_start, p.actor_end),),
+                    ((q.actor_start, q.actor_end),),
+                )
+            )
+    return out
+
+
+def _has_main_predicate(side: _Side, sent: int) -> bool:
+    return any(p.sent == sent and not p.subordinate and p.level is not None for p in side.predicates)
+
+
+def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_Finding]:
+    out: list[_Finding] = []
+    left_new = list(new.conditions)
+    left_old: list[_Condition] = []
+    for c in old.conditions:
+        twin = next((d for d in left_new if d.key == c.key), None)
+        if twin is not None:
+            left_new.remove(twin)
+        else:
+            left_old.append(c)
+    paired_new = set(pairs.values())
+    for c in left_old:
+        target = pairs.get(c.sent)
+        if target is None and _has_main_predicate(old, c.sent):
+            continue  # the whole sentence went: its obligation's findings tell of it
+        partner = None
+        for d in left_new:
+            if d.sent != target or d.key[0] != c.key[0]:
+                continue
+            union = c.key[1] | d.key[1]
+            if union and len(c.key[1] & d.key[1]) / len(union) >= 0.3:
+                partner = d
+                break
+        if partner is not None:
+            left_new.remove(partner)
+            out.append(
+                _Finding(
+                    "condition",
+                    c.text,
+                    partner.text,
+                    f"Condition changed: {c.text} → {partner.text}",
+                    ((c.start, c.end),),
+                    ((partner.start, partner.end),),
+                )
+            )
+        else:
+            out.append(
+                _Finding("condition", c.text, None, f"Condition removed: {c.text}", ((c.start, c.end),), ())
+            )
+    for d in left_new:
+        if d.sent not in paired_new and _has_main_predicate(new, d.sent):
+            continue
+        out.append(_Finding("condition", None, d.text, f"Condition added: {d.text}", (), ((d.start, d.end),)))
+    return out
+
+
+def _term_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_Finding]:
+    out: list[_Finding] = []
+    left_new = list(new.terms)
+    left_old: list[_Term] = []
+    for t in old.terms:
+        twin = next((u for u in left_new if _term_key(u.term) == _term_key(t.term)), None)
+        if twin is not None:
+            left_new.remove(twin)
+        else:
+            left_old.append(t)
+    for t in left_old:
+        target = pairs.get(t.sent)
+        partner = next((u for u in left_new if target is not None and u.sent == target), None)
+        if partner is not None:
+            left_new.remove(partner)
+            out.append(
+                _Finding(
+                    "defined-term",
+                    t.term,
+                    partner.term,
+                    f"Defined term renamed: \u201c{t.term}\u201d → \u201c{partner.term}\u201d",
+                    ((t.start, t.end),),
+                    ((partner.start, partner.end),),
+                )
+            )
+        else:
+            out.append(
+                _Finding(
+                    "defined-term", t.term, None, f"Defined term dropped: \u201c{t.term}\u201d", ((t.start, t.end),), ()
+                )
+            )
+    for u in left_new:
+        out.append(
+            _Finding(
+                "defined-term", None, u.term, f"Defined term introduced: \u201c{u.term}\u201d", (), ((u.start, u.end),)
+            )
+        )
+    return out
+
+
+def _ref_findings(new_text: str, known_refs: Collection[str]) -> list[_Finding]:
+    known = {_parse_known(k) for k in known_refs}
+    out: list[_Finding] = []
+    seen: set[str] = set()
+    for ref in _refs(new_text):
+        if ref.external or ref.norm in seen or not _dangling(ref, known):
+            continue
+        seen.add(ref.norm)
+        out.append(
+            _Finding(
+                "cross-reference",
+                None,
+                ref.label,
+                f"Reference to {ref.label}, which does not exist in this version",
+                (),
+                ((ref.start, ref.end),),
+            )
+        )
+    return out
+
+
+# --- spans -----------------------------------------------------------------------------
+
+
+def _span_ranges(spans: Sequence[Span]) -> list[tuple[int, int, int, int]]:
+    """For each span: its start and end in the old text and in the new text."""
+    out: list[tuple[int, int, int, int]] = []
+    o = n = 0
+    for s in spans:
+        lo = len(s.text) if s.kind != "insert" else 0
+        ln = len(s.text) if s.kind != "delete" else 0
+        out.append((o, o + lo, n, n + ln))
+        o += lo
+        n += ln
+    return out
+
+
+def _locate(
+    f: _Finding, spans: Sequence[Span], ranges: list[tuple[int, int, int, int]]
+) -> tuple[int, int]:
+    hit: list[int] = []
+    for i, (os_, oe, ns, ne) in enumerate(ranges):
+        if any(a < oe and os_ < b for a, b in f.old_ranges if oe > os_) or any(
+            a < ne and ns < b for a, b in f.new_ranges if ne > ns
+        ):
+            hit.append(i)
+    if not hit:
+        # a finding at an empty spot (an empty text): the nearest span
+        return (0, min(1, len(spans)))
+    changed = [i for i in hit if spans[i].kind != "equal"]
+    chosen = changed or hit
+    return min(chosen), max(chosen) + 1
+
+
+def _check_spans(old_text: str, new_text: str, spans: Sequence[Span]) -> None:
+    old = "".join(s.text for s in spans if s.kind != "insert")
+    new = "".join(s.text for s in spans if s.kind != "delete")
+    if old != old_text or new != new_text:
+        raise ValueError("the spans do not give the old and new texts: pass the redline of old → new")
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+
+def find_key_changes(
+    old_text: str,
+    new_text: str,
+    spans: Sequence[Span],
+    *,
+    known_refs: Collection[str] | None = None,
+) -> tuple[KeyChange, ...]:
+    """The material changes from ``old_text`` to ``new_text``, in the order of the text.
+
+    ``spans`` is the attributed redline of old → new; each finding's
+    ``span_start``/``span_end`` index the spans it comes from, and its party and
+    version are those of the first insertion or deletion among them.
+    ``known_refs`` are the cross-reference labels that exist in the new version
+    ("Article 3", "Section 2.1"); with ``None`` cross-references are not checked.
+
+    Raises :class:`ValueError` when the spans do not concatenate to the texts.
+    """
+    _check_spans(old_text, new_text, spans)
+    if old_text == new_text and known_refs is None:
+        return ()
+    old, new = _read(old_text), _read(new_text)
+    pairs = _pair_sentences(old, new)
+    findings: list[_Finding] = []
+    if old_text != new_text:
+        values = _value_findings(old, new, pairs)
+        added_removed = (
+            {old.sent_of(r[0]) for f in values if f.after is None for r in f.old_ranges},
+            {new.sent_of(r[0]) for f in values if f.before is None for r in f.new_ranges},
+        )
+        findings += values
+        findings += _predicate_findings(old, new, pairs, added_removed)
+        findings += _condition_findings(old, new, pairs)
+        findings += _term_findings(old, new, pairs)
+    if known_refs is not None:
+        findings += _ref_findings(new_text, known_refs)
+    ranges = _span_ranges(spans)
+    located: list[tuple[tuple[int, int, int, int], KeyChange]] = []
+    for f in findings:
+        start, end = _locate(f, spans, ranges)
+        party = version = None
+        for s in spans[start:end]:
+            if s.kind != "equal":
+                party, version = s.party, s.version
+                break
+        pos = f.new_ranges[0][0] if f.new_ranges else f.old_ranges[0][0] if f.old_ranges else 0
+        change = KeyChange(f.kind, f.before, f.after, f.summary, start, end, party, version)
+        located.append(((start, end, pos, KINDS.index(f.kind)), change))
+    located.sort(key=lambda x: x[0])
+    return tuple(c for _, c in located)
+
+
+# --- normalising a value, for comparing findings -------------------------------------------------
+
+_READERS: dict[str, Callable[[str], list[_Value]]] = {
+    "amount": _amounts,
+    "percentage": _percentages,
+    "date": _dates,
+    "duration": _durations,
+}
+
+
+def normalise_value(kind: str, text: str | None) -> str | None:
+    """A finding's before/after in a form that compares by meaning.
+
+    Values are read again ("$50bn" → "USD 50,000,000,000", "one year" → "12 months"
+    compares equal to "1 year"); other kinds are lower-cased with quotes, a leading
+    article and outer punctuation dropped.
+    """
+    if text is None:
+        return None
+    reader = _READERS.get(kind)
+    if reader is not None:
+        found = _drop_overlaps(reader(text))
+        if len(found) == 1:
+            v = found[0]
+            if kind == "duration":
+                return " ".join(str(k) for k in v.key)
+            return v.value
+    s = text.lower().replace("’", "'").replace("‘", "'")
+    s = re.sub(r"[\"“”']", "", s)
+    s = re.sub(r"\s+", " ", s).strip(" .,;:")
+    if kind == "actor":
+        return " & ".join(sorted(_actor_key(s)))
+    return re.sub(r"^(?:the|a|an) ", "", s)
+
+
+def _iter_kinds() -> Iterable[str]:  # pragma: no cover - for introspection
+    return iter(KINDS)

@@ -1,0 +1,335 @@
+"""The word diff: exact, whole words, and never "everything replaced" on long texts."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from collections.abc import Iterator
+from itertools import accumulate, pairwise
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clausetrack import diff as diff_module
+from clausetrack.diff import diff_words
+from clausetrack.model import Op
+from clausetrack.tokenize import tokenize
+
+
+def boundaries(text: str) -> set[int]:
+    return {0, *accumulate(len(t) for t in tokenize(text))}
+
+
+def check(old: str, new: str, ops: tuple[Op, ...]) -> None:
+    """Everything a consumer of the ops relies on."""
+    assert "".join(o.text for o in ops if o.kind != "insert") == old
+    assert "".join(o.text for o in ops if o.kind != "delete") == new
+    assert all(o.text for o in ops), "empty op"
+    assert all(a.kind != b.kind for a, b in pairwise(ops)), "unmerged ops"
+    assert all(not (a.kind == "insert" and b.kind == "delete") for a, b in pairwise(ops)), (
+        "an insertion before the deletion it replaces"
+    )
+    old_cuts, new_cuts = boundaries(old), boundaries(new)
+    i = j = 0
+    for op in ops:
+        assert i in old_cuts and j in new_cuts, f"a change splits a token at {op}"
+        if op.kind != "insert":
+            i += len(op.text)
+        if op.kind != "delete":
+            j += len(op.text)
+
+
+def changed(ops: tuple[Op, ...]) -> list[tuple[str, str]]:
+    return [(o.kind, o.text) for o in ops if o.kind != "equal"]
+
+
+def test_words_are_replaced_whole() -> None:
+    old, new = "The identical terms apply.", "The perpetual terms apply."
+    ops = diff_words(old, new)
+    assert ops == (
+        Op("equal", "The "),
+        Op("delete", "identical"),
+        Op("insert", "perpetual"),
+        Op("equal", " terms apply."),
+    )
+
+
+def test_short_words_sharing_letters() -> None:
+    ops = diff_words("the red car", "the green car")
+    assert changed(ops) == [("delete", "red"), ("insert", "green")]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        (
+            "a fund of USD 50 billion",
+            "a fund of USD 60 billion",
+            [("delete", "USD 50 billion"), ("insert", "USD 60 billion")],
+        ),
+        ("a share of 50% each", "a share of 55% each", [("delete", "50%"), ("insert", "55%")]),
+        (
+            "pay $1,000,000 now",
+            "pay $1,500,000 now",
+            [("delete", "$1,000,000"), ("insert", "$1,500,000")],
+        ),
+        ("本协议有效", "本合同有效", [("delete", "协议"), ("insert", "合同")]),
+        ("ok 👍🏽 then", "ok 👍🏿 then", [("delete", "👍🏽"), ("insert", "👍🏿")]),
+        ("le cafe ferme", "le cafe\u0301 ferme", [("delete", "cafe"), ("insert", "cafe\u0301")]),
+        ("שָׁלוֹם עוֹלָם", "שָׁלוֹם לְךָ", [("delete", "עוֹלָם"), ("insert", "לְךָ")]),
+        ("ที่ดินของรัฐ", "ที่ดินของเรา", [("delete", "รัฐ"), ("insert", "เรา")]),
+    ],
+)
+def test_units_stay_whole(old: str, new: str, expected: list[tuple[str, str]]) -> None:
+    ops = diff_words(old, new)
+    check(old, new, ops)
+    assert changed(ops) == expected
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("", "", ()),
+        ("same", "same", (Op("equal", "same"),)),
+        ("", "new text", (Op("insert", "new text"),)),
+        ("old text", "", (Op("delete", "old text"),)),
+    ],
+)
+def test_trivial(old: str, new: str, expected: tuple[Op, ...]) -> None:
+    assert diff_words(old, new) == expected
+
+
+def test_insertion_keeps_its_trailing_space() -> None:
+    ops = diff_words("a dog", "a big dog")
+    assert ops == (Op("equal", "a "), Op("insert", "big "), Op("equal", "dog"))
+
+
+def test_nearby_changes_read_as_one_replacement() -> None:
+    ops = diff_words("the quick brown fox", "the slow red fox")
+    assert changed(ops) == [("delete", "quick brown"), ("insert", "slow red")]
+
+
+# --- long texts ------------------------------------------------------------------
+
+WORDS = [
+    "the",
+    "party",
+    "shall",
+    "provide",
+    "notice",
+    "of",
+    "any",
+    "breach",
+    "within",
+    "thirty",
+    "days",
+    "after",
+    "receipt",
+    "agreement",
+    "licence",
+    "rights",
+    "obligations",
+    "payment",
+    "fund",
+    "investment",
+    "minerals",
+    "revenue",
+    "government",
+    "council",
+    "member",
+    "article",
+    "section",
+    "schedule",
+    "annex",
+    "term",
+]
+
+
+def document(seed: int, paragraphs: int) -> str:
+    rnd = random.Random(seed)
+    paras = []
+    for n in range(paragraphs):
+        lines = []
+        for _ in range(rnd.randint(2, 6)):
+            lines.append(" ".join(rnd.choice(WORDS) for _ in range(rnd.randint(6, 12))))
+        paras.append(f"{n + 1}. " + "\n   ".join(lines) + ".")
+    return "\n\n".join(paras) + "\n"
+
+
+def edit(text: str, seed: int, rate: float) -> tuple[str, int]:
+    """Replace, drop or add about ``rate`` of the words; return the text and the edit count."""
+    rnd = random.Random(seed)
+    out: list[str] = []
+    edits = 0
+    for word in text.split(" "):
+        x = rnd.random()
+        if x < rate / 3:
+            out.append("CHANGED" + str(rnd.randrange(1000)))
+            edits += 1
+        elif x < 2 * rate / 3 and word.isalpha():
+            edits += 1
+        elif x < rate:
+            out += [word, "ADDED"]
+            edits += 1
+        else:
+            out.append(word)
+    return " ".join(out), edits
+
+
+def regions(ops: tuple[Op, ...]) -> int:
+    return sum(
+        1 for n, o in enumerate(ops) if o.kind != "equal" and (n == 0 or ops[n - 1].kind == "equal")
+    )
+
+
+def test_long_document_scattered_edits_are_found_not_replaced() -> None:
+    """A default diff-match-patch would give up after a second and replace everything."""
+    old = document(1, 600)  # about 200 KB
+    new, edits = edit(old, 2, 0.02)
+    ops = diff_words(old, new)
+    check(old, new, ops)
+    changed_chars = sum(len(o.text) for o in ops if o.kind != "equal")
+    assert changed_chars < 0.1 * (len(old) + len(new))
+    assert 0.8 * edits <= regions(ops) <= edits
+
+
+def test_repetitive_document() -> None:
+    """The same clauses over and over: no token is unique, order alone aligns them."""
+    old = document(3, 20) * 30
+    new, edits = edit(old, 4, 0.02)
+    ops = diff_words(old, new)
+    check(old, new, ops)
+    assert 0.8 * edits <= regions(ops) <= edits
+
+
+def test_moved_paragraph_is_a_deletion_and_an_insertion() -> None:
+    paras = document(5, 30).split("\n\n")
+    moved = paras.pop(3)
+    paras.insert(25, moved)
+    old, new = document(5, 30), "\n\n".join(paras)
+    ops = diff_words(old, new)
+    check(old, new, ops)
+    assert regions(ops) == 2
+    assert sum(len(o.text) for o in ops if o.kind != "equal") <= 2 * (len(moved) + 4)
+
+
+def test_heavy_rewrite() -> None:
+    old = document(6, 40)
+    new = document(7, 40)
+    ops = diff_words(old, new)
+    check(old, new, ops)
+    check(new, old, diff_words(new, old))
+
+
+def test_one_long_line() -> None:
+    old = document(8, 100).replace("\n", " ")
+    new, _ = edit(old, 9, 0.05)
+    check(old, new, diff_words(old, new))
+
+
+def test_same_result_under_any_hash_seed() -> None:
+    """Token codes come from the text, not from set or dict order."""
+    script = (
+        "import sys; from clausetrack.diff import diff_words; "
+        "a, b = sys.stdin.read().split('\\x00'); print(repr(diff_words(a, b)))"
+    )
+    old = document(10, 30)
+    new, _ = edit(old, 11, 0.1)
+    outputs = set()
+    for seed in ("1", "2"):
+        result = subprocess.run(
+            [sys.executable, "-c", script],
+            input=old + "\x00" + new,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outputs.add(result.stdout)
+    assert len(outputs) == 1
+
+
+@pytest.fixture
+def few_codes(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Pretend Unicode has only 40 characters to stand for tokens."""
+    monkeypatch.setattr(diff_module, "_CODE_RANGES", (range(0xE000, 0xE028),))
+    yield
+
+
+def test_too_many_distinct_tokens_falls_back_to_lines(few_codes: None) -> None:
+    # (spaces before the newlines keep the text one region, so the fallback is reached)
+    old = "".join(f"w{n} x{n} y{n} \n" for n in range(20))
+    new = old.replace("x5 ", "z5 ")
+    ops = diff_words(old, new)
+    check(old, new, ops)
+    assert changed(ops) == [("delete", "w5 x5 y5 \n"), ("insert", "w5 z5 y5 \n")]
+
+
+def test_too_many_distinct_lines_is_one_replacement(few_codes: None) -> None:
+    old = " ".join(f"w{n}" for n in range(100))
+    new = old.replace("w50", "v50")
+    ops = diff_words(old, new)
+    check(old, new, ops)
+    assert changed(ops) == [("delete", old), ("insert", new)]
+
+
+# --- properties ------------------------------------------------------------------
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(), st.text())
+def test_any_two_texts(old: str, new: str) -> None:
+    ops = diff_words(old, new)
+    check(old, new, ops)
+    assert diff_words(old, new) == ops
+
+
+PIECES = st.sampled_from(
+    [
+        "the",
+        "party",
+        "shall",
+        "50%",
+        "USD 5",
+        "本",
+        "é",
+        "e\u0301",
+        "👍🏽",
+        " ",
+        "  ",
+        "\n",
+        "\n\n",
+        ",",
+        ".",
+    ]
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(PIECES, max_size=60), st.data())
+def test_edited_texts(pieces: list[str], data: st.DataObject) -> None:
+    """Texts that share most of their content, as drafts do."""
+    new_pieces = list(pieces)
+    for _ in range(data.draw(st.integers(0, 5))):
+        at = data.draw(st.integers(0, len(new_pieces)))
+        if data.draw(st.booleans()) and at < len(new_pieces):
+            del new_pieces[at]
+        else:
+            new_pieces.insert(at, data.draw(PIECES))
+    old, new = "".join(pieces), "".join(new_pieces)
+    ops = diff_words(old, new)
+    check(old, new, ops)
+    check(new, old, diff_words(new, old))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a b c", "d e", "f", "a", " ", "\n", "\n\n", "\t\n"]), max_size=80)
+)
+def test_repetitive_lines(pieces: list[str]) -> None:
+    old = "".join(pieces)
+    new = "".join(reversed(pieces))
+    check(old, new, diff_words(old, new))
