@@ -136,13 +136,16 @@ def evaluate(cases: Sequence[dict[str, Any]]) -> Report:
             tally = report.kinds[label["kind"]]
             tally.expected += 1
             hit = next(
-                (i for i, f in enumerate(found) if i not in used and matches(label["kind"], label, f)),
+                (
+                    i
+                    for i, f in enumerate(found)
+                    if i not in used and matches(label["kind"], label, f)
+                ),
                 None,
             )
             if hit is None:
-                report.errors.append(
-                    f"MISSED {case['id']}: {label['kind']} {label.get('before')!r} → {label.get('after')!r}"
-                )
+                want = f"{label.get('before')!r} → {label.get('after')!r}"
+                report.errors.append(f"MISSED {case['id']}: {label['kind']} {want}")
             else:
                 used.add(hit)
                 tally.recalled += 1
@@ -159,7 +162,9 @@ def evaluate(cases: Sequence[dict[str, Any]]) -> Report:
 
 
 def render(report: Report) -> str:
-    lines = [f"{'kind':<16} {'found':>5} {'right':>5} {'labels':>6} {'recall':>6}  precision  recall"]
+    lines = [
+        f"{'kind':<16} {'found':>5} {'right':>5} {'labels':>6} {'recall':>6}  precision  recall"
+    ]
     rows = [*report.kinds.items(), ("overall", report.overall)]
     for kind, t in rows:
         lines.append(

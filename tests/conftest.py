@@ -9,7 +9,8 @@ Fixtures
     validate_html(paths)   -> dict[Path, list[str]]: Nu validator errors per file, one Java run
     requires_browser       skip (or fail) unless Chromium and Playwright are there
     requires_validator     skip (or fail) unless Java and vnu.jar are there
-    regen_golden           True when golden files should be rewritten, not compared
+    update_golden          True when golden files should be rewritten, not compared
+                           (--update-golden, or CLAUSETRACK_UPDATE_GOLDEN=1)
 
 A test that needs a tool gets it through the fixtures above, or says so with the markers
 ``@pytest.mark.browser`` / ``@pytest.mark.validator``. When the tool is missing the test
@@ -40,7 +41,7 @@ from support import validator as validator_support
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page, Playwright
 
-REGEN_ENV = "CLAUSETRACK_REGEN_GOLDEN"
+UPDATE_GOLDEN_ENV = "CLAUSETRACK_UPDATE_GOLDEN"
 FAILURE_SHOTS = REPO_ROOT / "tests" / "output" / "failures"
 BROWSER_FIXTURES = {"browser", "page", "page_events", "axe_check", "requires_browser"}
 VALIDATOR_FIXTURES = {"validate_html", "requires_validator"}
@@ -50,12 +51,18 @@ VALIDATOR_FIXTURES = {"validate_html", "requires_validator"}
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--regen-golden",
+        "--update-golden",
         action="store_true",
         default=False,
         help=f"rewrite golden files from the current output instead of comparing "
-        f"(same as {REGEN_ENV}=1)",
+        f"(same as {UPDATE_GOLDEN_ENV}=1)",
     )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # Set the variable too, for test modules that read it when they are imported.
+    if config.getoption("--update-golden"):
+        os.environ[UPDATE_GOLDEN_ENV] = "1"
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -108,10 +115,11 @@ def _tools_for_markers(request: pytest.FixtureRequest) -> None:
 
 
 @pytest.fixture(scope="session")
-def regen_golden(pytestconfig: pytest.Config) -> bool:
-    """Golden-file tests rewrite their golden files instead of comparing when this is True."""
-    env = os.environ.get(REGEN_ENV, "").strip().lower() in {"1", "true", "yes"}
-    return bool(pytestconfig.getoption("--regen-golden")) or env
+def update_golden(pytestconfig: pytest.Config) -> bool:
+    """Golden-file tests rewrite their golden files instead of comparing when this is True
+    (``--update-golden`` or CLAUSETRACK_UPDATE_GOLDEN=1)."""
+    env = os.environ.get(UPDATE_GOLDEN_ENV, "").strip() == "1"
+    return bool(pytestconfig.getoption("--update-golden")) or env
 
 
 # ---------------------------------------------------------------- browser

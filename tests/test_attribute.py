@@ -102,9 +102,9 @@ def test_word_counts_per_party_add_up() -> None:
     c = compare(corpus, "v1", "v3", key_changes=False)
     assert c.words_by_party["b"].inserted == 4  # the fourth sentence, by Beta in v2
     assert c.words_by_party["a"].inserted == 4  # the fifth sentence, by Alpha in v3
-    assert c.words_by_party["a"].deleted == 6  # the second sentence, removed by Alpha in v3
+    assert c.words_by_party["a"].deleted == 7  # the second sentence, removed by Alpha in v3
     assert c.words_by_party["b"].deleted == 0
-    assert (c.words.inserted, c.words.deleted) == (8, 6)
+    assert (c.words.inserted, c.words.deleted) == (8, 7)
 
 
 def test_clause_proposed_by_overrides_the_version_proposer() -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+
 from support import FIXTURES, REQUIRE_ENV, AxeCheck, ValidateHtml, need
 from support.browser import CHROMIUM_ENV, PageEvents, open_file, print_pdf, screenshot
 from support.validator import format_message

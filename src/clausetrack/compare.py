@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from clausetrack.attribute import attribute, blame, version_path
+from clausetrack.attribute import DiffFn, attribute, blame, version_path
 from clausetrack.diff import diff_words
 from clausetrack.errors import UsageError
 from clausetrack.model import (
@@ -106,7 +106,7 @@ def diff_clause(
     clause: Clause,
     old: Version,
     new: Version,
-    diff: Callable[[str, str], tuple[Op, ...]] = diff_words,
+    diff: DiffFn = diff_words,
     find_key_changes: KeyChangeFinder | None = None,
 ) -> ClauseDiff:
     """The attributed redline of one clause between ``old`` and ``new``."""
@@ -115,6 +115,7 @@ def diff_clause(
     new_text = new_ct.text if new_ct else ""
     steps = version_path(corpus, old.id, new.id)
     texts = [old_text] + [_text_at(clause, s.after) for s in steps]
+    diff = _memo(diff)  # adjacent versions: the chain's one step is the redline itself
     chain = blame(texts, [s.author for s in steps], diff)
     fallback = chain.last_author or new.id
 
@@ -143,6 +144,17 @@ def diff_clause(
         notes=tuple(dict.fromkeys(notes)),
         key_changes=key,
     )
+
+
+def _memo(diff: DiffFn) -> DiffFn:
+    seen: dict[tuple[str, str], tuple[Op, ...]] = {}
+
+    def cached(a: str, b: str) -> tuple[Op, ...]:
+        if (a, b) not in seen:
+            seen[a, b] = diff(a, b)
+        return seen[a, b]
+
+    return cached
 
 
 def _equal(text: str) -> tuple[Op, ...]:

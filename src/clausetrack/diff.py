@@ -56,6 +56,8 @@ _RUNS = (16, 8, 4)
 _SEGMENT_RUNS = (4, 2, 1)
 # Runs of changed lines closer than this many unchanged lines are diffed together.
 _SEGMENT_GAP = 2
+# An unchanged run of this many words or more is never merged into the edits around it.
+_KEEP_WORDS = 3
 # How far the walk first looks for the texts to agree again; doubled until found.
 _WINDOW = 512
 
@@ -89,6 +91,7 @@ class _Codec:
     def __init__(self) -> None:
         self.code: dict[str, str] = {}
         self.token: dict[str, str] = {}
+        self.wordlike: set[str] = set()  # codes of tokens with a letter or digit
         self._free = _neutral_codes()
 
     def encode(self, tokens: list[str]) -> str:
@@ -100,10 +103,55 @@ class _Codec:
                 raise _Overflow
             code.update(zip(new, fresh, strict=True))
             self.token.update(zip(fresh, new, strict=True))
+            self.wordlike.update(c for t, c in zip(new, fresh, strict=True) if _has_word(t))
         return "".join(map(code.__getitem__, tokens))
 
     def decode(self, s: str) -> str:
         return "".join(map(self.token.__getitem__, s))
+
+
+def _has_word(token: str) -> bool:
+    return any(ch.isalnum() for ch in token)
+
+
+def _words_at_least(s: str, wordlike: set[str], n: int) -> bool:
+    """Whether the encoded text ``s`` holds at least ``n`` word tokens."""
+    if len(s) < n:
+        return False
+    count = 0
+    for c in s:
+        if c in wordlike:
+            count += 1
+            if count >= n:
+                return True
+    return False
+
+
+def _semantic_cleanup(diffs: Diffs, codec: _Codec) -> Diffs:
+    """diff-match-patch's semantic cleanup, except that it never dissolves an unchanged
+    run of ``_KEEP_WORDS`` words or more into the edits around it.
+
+    The cleanup merges short equalities into their neighbouring edits, which reads
+    better ("[-the old-] {+a new+}" rather than scattered one-word marks). Measured in
+    tokens it would also swallow whole unchanged phrases and sentences between two
+    larger edits, and a redline must not mark text as changed that was not. So the
+    diff is cut at such runs and each piece is cleaned up on its own.
+    """
+    out: Diffs = []
+    piece: Diffs = []
+    for op, s in diffs:
+        if op == _EQUAL and _words_at_least(s, codec.wordlike, _KEEP_WORDS):
+            if piece:
+                _dmp.diff_cleanupSemantic(piece)
+                out.extend(piece)
+                piece = []
+            out.append((op, s))
+        else:
+            piece.append((op, s))
+    if piece:
+        _dmp.diff_cleanupSemantic(piece)
+        out.extend(piece)
+    return out
 
 
 def _new_dmp() -> diff_match_patch:
@@ -245,11 +293,14 @@ def _align(a: str, b: str, run_lengths: tuple[int, ...]) -> Diffs:
                 out.append((_INSERT, y))
             continue
         area = len(x) * len(y)
-        if area <= _DMP_AREA:
+        # Tokens unique in both texts anchor the alignment first (as patience diff does),
+        # even in small gaps: Myers alone maximises matched tokens, and would rather match
+        # scattered spaces than an unchanged phrase.
+        runs = _unique_anchors(x, y)
+        if not runs and area <= _DMP_AREA:
             # No common prefix or suffix is left: skip straight to the Myers step.
             out.extend(_dmp.diff_compute(x, y, False, _NO_DEADLINE))
             continue
-        runs = _unique_anchors(x, y)
         next_level = level
         while not runs and next_level < len(run_lengths):
             runs = _resync_anchors(x, y, run_lengths[next_level])
@@ -298,7 +349,7 @@ def _token_diffs(old: str, new: str, codec: _Codec) -> Diffs:
             return [(_DELETE, old), (_INSERT, new)]
     diffs = _align(a, b, _RUNS)
     _dmp.diff_cleanupMerge(diffs)
-    _dmp.diff_cleanupSemantic(diffs)
+    diffs = _semantic_cleanup(diffs, codec)
     return [(op, codec.decode(s)) for op, s in diffs if s]
 
 

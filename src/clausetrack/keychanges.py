@@ -31,8 +31,9 @@ How it works, in order:
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -100,7 +101,10 @@ _SCALE = "(?:hundred|thousand|million|billion|trillion)"
 _WORDS = rf"(?:{_WORD}|{_SCALE})(?:(?:\s+and\s+|[\s-]+)(?:{_WORD}|{_SCALE}))*"
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # A number in words or digits, or both: "thirty (30)", "Two Thousand (2,000)".
-_NUMBER = rf"(?:(?P<w>\b{_WORDS})\s*\(\s*(?P<wd>{_DIGITS})\s*\)|(?P<d>(?<![\d.,:/]){_DIGITS})|(?P<ww>\b{_WORDS}\b))"
+_NUMBER = (
+    rf"(?:(?P<w>\b{_WORDS})\s*\(\s*(?P<wd>{_DIGITS})\s*\)"
+    rf"|(?P<d>(?<![\d.,:/]){_DIGITS})|(?P<ww>\b{_WORDS}\b))"
+)
 
 
 def _words_value(text: str) -> Decimal | None:
@@ -194,6 +198,8 @@ class _Predicate:
     actor_start: int
     actor_end: int
     subordinate: bool
+    clause_start: int = -1  # where the subject begins (for a summary that reads as a clause)
+    agent: str | None = None  # "by the United States" of a passive, when it names a party
 
 
 @dataclass(frozen=True)
@@ -274,14 +280,14 @@ def _split_sentences(text: str) -> list[_Sentence]:
     cuts = [0]
     for m in re.finditer(r"[.;!?](?=\s+|$)|\n\s*\n", text):
         if m.group() == ".":
-            before = re.search(r"([A-Za-z.]+)$", text[: m.start()])
+            before = re.search(r"([A-Za-z.]+)$", text[max(0, m.start() - 12) : m.start()])
             word = before.group(1).lower() if before else ""
             if word in _ABBREV or (len(word) == 1 and word.isalpha()):
                 continue
         cuts.append(m.end())
     cuts.append(len(text))
     sentences: list[_Sentence] = []
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         if text[a:b].strip():
             sentences.append(_Sentence(a, b))
     for s in sentences:
@@ -343,9 +349,7 @@ _MAGNITUDES = {
 }
 _CUR_PREFIX = r"(?P<cur>US\$|U\.S\.\s?\$|USD|EUR|GBP|UAH|CHF|JPY|CAD|AUD|CNY|RUB|\$|€|£|¥|₴)"
 _MAG = r"(?P<mag>thousand|million|billion|trillion|bn|mn|mm|mio|tn|k|m|b)\b"
-_AMOUNT_PREFIX = re.compile(
-    rf"{_CUR_PREFIX}\s?(?P<n>{_DIGITS})(?:\s?{_MAG})?", re.IGNORECASE
-)
+_AMOUNT_PREFIX = re.compile(rf"{_CUR_PREFIX}\s?(?P<n>{_DIGITS})(?:\s?{_MAG})?", re.IGNORECASE)
 _CUR_WORDS_RE = "|".join(p for p, _ in _CURRENCY_WORDS)
 _AMOUNT_SUFFIX = re.compile(
     rf"(?<![\w$€£¥₴]){_NUMBER}(?:\s+(?P<mag>thousand|million|billion|trillion))?\s+"
@@ -478,6 +482,11 @@ _DATE_PATTERNS = [
     re.compile(r"\b(?P<y>\d{4})-(?P<mm>\d{2})-(?P<d>\d{2})\b"),
     re.compile(r"\b(?P<a>\d{1,2})[/.](?P<b>\d{1,2})[/.](?P<y>\d{4})\b"),
     re.compile(rf"\b{_MONTH}\s+(?P<y>\d{{4}})\b", re.IGNORECASE),
+    re.compile(
+        r"\b(?P<edge>end|close|beginning|start)\s+of\s+(?:the\s+)?(?:calendar\s+)?(?:year\s+)?"
+        r"(?P<y>\d{4})\b",
+        re.IGNORECASE,
+    ),
 ]
 
 
@@ -487,6 +496,14 @@ def _dates(text: str) -> list[_Value]:
         for m in pattern.finditer(text):
             groups = m.groupdict()
             year = int(groups["y"])
+            if groups.get("edge"):
+                first = groups["edge"].lower() in ("beginning", "start")
+                when = date(year, 1, 1) if first else date(year, 12, 31)
+                human = f"{groups['edge'].lower()} of {year}"
+                out.append(
+                    _Value("date", (when.isoformat(),), when.isoformat(), human, m.start(), m.end())
+                )
+                continue
             if groups.get("a"):
                 a, b = int(groups["a"]), int(groups["b"])
                 if a > 12 >= b:
@@ -500,10 +517,8 @@ def _dates(text: str) -> list[_Value]:
             else:
                 month = int(groups["mm"]) if groups.get("mm") else _MONTHS[groups["m"].lower()]
                 if not groups.get("d"):
-                    if groups["m"] == "May" or groups["m"].lower() == "may":
-                        # "May 2025" is a month; "may 2025" in running text is not
-                        if groups["m"] != "May":
-                            continue
+                    if groups["m"].lower() == "may" and groups["m"] != "May":
+                        continue  # "May 2025" is a month; "may 2025" in running text is not
                     shown = f"{year:04d}-{month:02d}"
                     out.append(_Value("date", (shown,), shown, shown, m.start(), m.end()))
                     continue
@@ -627,7 +642,17 @@ _STRONG_VERBS = {  # present tense, no modal: a commitment
     "assign": -1,
     "represent": -1,
 }
-_TO_VERBS = {"undertake", "agree", "commit", "endeavour", "endeavor", "seek", "strive", "intend", "aim"}
+_TO_VERBS = {
+    "undertake",
+    "agree",
+    "commit",
+    "endeavour",
+    "endeavor",
+    "seek",
+    "strive",
+    "intend",
+    "aim",
+}
 _COPULAR = {
     "required": 5,
     "obliged": 5,
@@ -646,8 +671,19 @@ _COPULAR = {
     "liable": -1,
     "responsible": -1,
 }
-_WEAK_VERBS = {"support", "encourage", "consider", "seek", "endeavour", "endeavor", "strive", "try",
-               "aim", "welcome", "explore"}
+_WEAK_VERBS = {
+    "support",
+    "encourage",
+    "consider",
+    "seek",
+    "endeavour",
+    "endeavor",
+    "strive",
+    "try",
+    "aim",
+    "welcome",
+    "explore",
+}
 _EFFORTS = re.compile(
     r"^use\s+(?:its|their|his|her|all|every|our|your)?\s*(?P<q>(?:all\s+)?(?:commercially\s+)?"
     r"(?:best|reasonable|diligent|good\s+faith)\s+)?(?:efforts|endeavours|endeavors)\s+to\s+"
@@ -817,6 +853,46 @@ _PARTY_NOUNS = {
     "minister",
     "ministry",
 }
+_THING_NOUNS = {
+    "code",
+    "software",
+    "program",
+    "agreement",
+    "license",
+    "licence",
+    "goods",
+    "products",
+    "premises",
+    "property",
+    "information",
+    "data",
+    "services",
+    "service",
+    "works",
+    "fees",
+    "costs",
+    "laws",
+    "law",
+    "rights",
+    "terms",
+    "clause",
+    "section",
+    "article",
+    "document",
+    "documents",
+    "notice",
+    "notices",
+    "term",
+    "loan",
+    "facility",
+    "price",
+    "payment",
+    "payments",
+    "revenues",
+    "resources",
+    "sites",
+    "assistance",
+}
 _PRONOUNS = {"it", "they", "them", "he", "she", "this", "these", "those", "which", "who", "such"}
 _DETERMINERS = {"the", "each", "either", "any", "all", "both", "no", "neither", "every", "such"}
 _PREPOSITIONS = {
@@ -840,9 +916,31 @@ _PREPOSITIONS = {
     "subject",
     "notwithstanding",
 }
-_NON_AGENTS = {"date", "day", "time", "period", "deadline", "means", "way", "reason", "virtue",
-               "operation", "reference", "notice", "law", "mail", "post", "courier", "email",
-               "transfer", "cheque", "check", "wire", "end", "close"}
+_NON_AGENTS = {
+    "date",
+    "day",
+    "time",
+    "period",
+    "deadline",
+    "means",
+    "way",
+    "reason",
+    "virtue",
+    "operation",
+    "reference",
+    "notice",
+    "law",
+    "mail",
+    "post",
+    "courier",
+    "email",
+    "transfer",
+    "cheque",
+    "check",
+    "wire",
+    "end",
+    "close",
+}
 
 
 def _lemma(word: str) -> str:
@@ -850,7 +948,14 @@ def _lemma(word: str) -> str:
     w = word.lower().replace("’", "'")
     if w in _IRREGULAR:
         w = _IRREGULAR[w]
-    for suffix, repl in (("ies", "y"), ("ied", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
+    for suffix, repl in (
+        ("ies", "y"),
+        ("ied", "y"),
+        ("ing", ""),
+        ("ed", ""),
+        ("es", ""),
+        ("s", ""),
+    ):
         if w.endswith(suffix) and len(w) - len(suffix) >= 3 and not w.endswith("ss"):
             w = w[: len(w) - len(suffix)] + repl
             if suffix in ("ed", "ing") and len(w) > 3 and w[-1] == w[-2] and w[-1] not in "lse":
@@ -896,9 +1001,13 @@ def _party_like(phrase: str) -> bool:
     head: list[str] = []
     for w in words:
         lw = w.lower()
-        if head and (lw in _PREPOSITIONS or lw in ("of", "over") or (lw == w and lw.endswith("ed"))):
+        if head and (
+            lw in _PREPOSITIONS or lw in ("of", "over") or (lw == w and lw.endswith("ed"))
+        ):
             break
         head.append(w)
+    if head and head[-1].lower() in _THING_NOUNS:
+        return False
     if any(w.lower().rstrip("'s’") in _PARTY_NOUNS for w in head):
         return True
     if any(w[0].isupper() and w.lower() not in _DETERMINERS for w in head[1:]):
@@ -935,11 +1044,19 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
                     negated = True
                     phrase_words.append("not")
                     j += 1
-                elif w in _ADVERBS or (w.endswith("ly") and len(w) > 4 and w not in ("apply", "supply", "rely", "reply")):
+                elif (
+                    w in _ADVERBS
+                    or (
+                        w.endswith("ly")
+                        and len(w) > 4
+                        and w not in ("apply", "supply", "rely", "reply")
+                    )
+                    or w == ","
+                ):
                     j += 1
-                elif w == "," :
-                    j += 1
-                elif w == "at" and j + 1 < len(toks) and low[j + 1] in ("its", "their", "his", "her"):
+                elif (
+                    w == "at" and j + 1 < len(toks) and low[j + 1] in ("its", "their", "his", "her")
+                ):
                     k = j + 2
                     while k < len(toks) and low[k] not in ("discretion", ",") and k < j + 6:
                         k += 1
@@ -964,7 +1081,9 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
                 j += words_n - 1
             elif low[j] == "be":
                 k = j + 1
-                while k < len(toks) and (low[k] in _ADVERBS or (low[k].endswith("ly") and len(low[k]) > 4)):
+                while k < len(toks) and (
+                    low[k] in _ADVERBS or (low[k].endswith("ly") and len(low[k]) > 4)
+                ):
                     k += 1
                 if k < len(toks) and low[k] in ("not",):
                     negated = True
@@ -988,7 +1107,9 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
                     phrase_words.extend(["be", verb])
                     j = k
                     m = j + 1
-                    while m < len(toks) and (low[m] in _ADVERBS or (low[m].endswith("ly") and len(low[m]) > 4)):
+                    while m < len(toks) and (
+                        low[m] in _ADVERBS or (low[m].endswith("ly") and len(low[m]) > 4)
+                    ):
                         m += 1
                     if m < len(toks) and low[m] == "by" and m + 1 < len(toks):
                         end = _np_end(toks, m + 1)
@@ -998,12 +1119,20 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
                     lemma = verb
                     phrase_words.extend(["be", verb])
                     j = k
-            elif low[j] == "have" and j + 3 < len(toks) and low[j + 1] == "the" and low[j + 2] == "right":
+            elif (
+                low[j] == "have"
+                and j + 4 < len(toks)
+                and low[j + 1] in ("the", "a", "no")
+                and low[j + 2] == "right"
+                and low[j + 3] == "to"
+                and _is_word(toks[j + 4][0])
+            ):
                 level = 1
-                phrase_words.extend(["have", "the", "right", "to"])
-                j += 4 if j + 4 < len(toks) else 3
-                lemma = _lemma(low[j]) if j < len(toks) else ""
-                phrase_words.append(low[j] if j < len(toks) else "")
+                if low[j + 1] == "no":
+                    negated = True
+                phrase_words.extend(["have", low[j + 1], "right", "to", low[j + 4]])
+                j += 4
+                lemma = _lemma(low[j])
             else:
                 verb = low[j]
                 lemma = _lemma(verb)
@@ -1031,7 +1160,8 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
             )
             and low[i - 1] not in ("the", "a", "an", "this", "its", "their")
         ) or (
-            word in ("agree", "undertake", "commit", "acknowledge", "support", "recognise", "recognize")
+            word
+            in ("agree", "undertake", "commit", "acknowledge", "support", "recognise", "recognize")
             and i > 0
             and low[i - 1] in ("you", "parties", "sides", "we")
         ):
@@ -1042,7 +1172,9 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
             if lemma in _TO:
                 if j + 2 < len(toks) and low[j + 1] == "to":
                     k = j + 2
-                    while k < len(toks) and (low[k] in _ADVERBS or (low[k].endswith("ly") and len(low[k]) > 4)):
+                    while k < len(toks) and (
+                        low[k] in _ADVERBS or (low[k].endswith("ly") and len(low[k]) > 4)
+                    ):
                         k += 1
                     if k < len(toks) and _is_word(toks[k][0]):
                         phrase_words.extend(["to", low[k]])
@@ -1060,7 +1192,13 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
             if low[k] == "not":
                 neg = True
                 k += 1
-            if k < len(toks) and low[k] in _COPULAR and _COPULAR[low[k]] >= 1 and k + 2 < len(toks) and low[k + 1] == "to":
+            if (
+                k < len(toks)
+                and low[k] in _COPULAR
+                and _COPULAR[low[k]] >= 1
+                and k + 2 < len(toks)
+                and low[k + 1] == "to"
+            ):
                 level = _COPULAR[low[k]]
                 negated = neg
                 phrase_words.extend([word] + (["not"] if neg else []) + [low[k], "to", low[k + 2]])
@@ -1075,7 +1213,12 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
             else:
                 i += 1
                 continue
-        elif word in ("does", "do") and i + 2 < len(toks) and low[i + 1] == "not" and _is_word(toks[i + 2][0]):
+        elif (
+            word in ("does", "do")
+            and i + 2 < len(toks)
+            and low[i + 1] == "not"
+            and _is_word(toks[i + 2][0])
+        ):
             level = None
             negated = True
             lemma = _lemma(low[i + 2])
@@ -1086,7 +1229,9 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
             continue
         # the subject: back from the head to a clause boundary
         a = head
-        while a > 0 and (low[a - 1] in _ADVERBS or (low[a - 1].endswith("ly") and len(low[a - 1]) > 4)):
+        while a > 0 and (
+            low[a - 1] in _ADVERBS or (low[a - 1].endswith("ly") and len(low[a - 1]) > 4)
+        ):
             a -= 1
         b = a
         prev_end = max((p.end for p in out), default=-1)
@@ -1108,8 +1253,15 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
         subordinate = before_subject in _SUBORDINATORS and not (
             before_subject == "that" and b > 1 and low[b - 2] in _THAT_MAIN
         )
+        while b < a and len(toks[b][0]) == 1 and toks[b][0].isalpha() and toks[b][0] not in "AI":
+            b += 1  # a list label: "(c) You must ..."
         subject_toks = toks[b:a]
-        inverted = bool(subject_toks) and " ".join(low[b:a]) in ("in no event", "under no circumstances", "at no time")
+        clause_start = toks[b][1] if b < a else toks[head][1]
+        inverted = bool(subject_toks) and " ".join(low[b:a]) in (
+            "in no event",
+            "under no circumstances",
+            "at no time",
+        )
         actor: str | None
         actor_start = actor_end = toks[head][1]
         subject_negates = False
@@ -1129,14 +1281,20 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
                 negated = True
         else:
             actor = None
+        agent = None
         if passive:
             actor = None
             if passive_agent is not None:
                 ag = toks[passive_agent[0] : passive_agent[1]]
                 text = side_text[ag[0][1] : ag[-1][2]]
                 head_word = ag[-1][0].lower()
-                if _party_like(text) and head_word not in _NON_AGENTS and not re.search(r"\d", text):
+                if (
+                    _party_like(text)
+                    and head_word not in _NON_AGENTS
+                    and not re.search(r"\d", text)
+                ):
                     actor, actor_start, actor_end = text, ag[0][1], ag[-1][2]
+                    agent = text
         if actor is not None and actor.lower() in _PRONOUNS:
             actor = None
         phrase = " ".join(w for w in phrase_words if w)
@@ -1154,14 +1312,18 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
                 actor_start=actor_start,
                 actor_end=actor_end,
                 subordinate=subordinate,
+                clause_start=clause_start,
+                agent=agent,
             )
         )
         i = max(end_tok, i) + 1
     return _continuations(side_text, s, sent_index, out)
 
 
-def _continuations(text: str, s: _Sentence, sent_index: int, preds: list[_Predicate]) -> list[_Predicate]:
-    """"You agree to stop ... and to destroy ...": the second verb is an obligation too."""
+def _continuations(
+    text: str, s: _Sentence, sent_index: int, preds: list[_Predicate]
+) -> list[_Predicate]:
+    """ "You agree to stop ... and to destroy ...": the second verb is an obligation too."""
     out: list[_Predicate] = []
     for n, p in enumerate(preds):
         out.append(p)
@@ -1173,8 +1335,17 @@ def _continuations(text: str, s: _Sentence, sent_index: int, preds: list[_Predic
             head = p.phrase.rsplit(" to ", 1)[0]
             out.append(
                 _Predicate(
-                    sent_index, p.end + m.start(1), p.end + m.end(1), f"{head} to {verb}", p.level,
-                    p.negated, p.subject_negates, _lemma(verb), p.actor, p.actor_start, p.actor_end,
+                    sent_index,
+                    p.end + m.start(1),
+                    p.end + m.end(1),
+                    f"{head} to {verb}",
+                    p.level,
+                    p.negated,
+                    p.subject_negates,
+                    _lemma(verb),
+                    p.actor,
+                    p.actor_start,
+                    p.actor_end,
                     p.subordinate,
                 )
             )
@@ -1182,7 +1353,7 @@ def _continuations(text: str, s: _Sentence, sent_index: int, preds: list[_Predic
 
 
 def _actor_key(actor: str) -> frozenset[str]:
-    """"The Buyer and the Seller" and "the Seller and the Buyer" are one actor."""
+    """ "The Buyer and the Seller" and "the Seller and the Buyer" are one actor."""
     text = actor.lower().replace("’", "'")
     text = re.sub(r"'s\b", "", text)
     parts = re.split(r"\s*(?:,|\band\b|\bor\b|/)\s*", text)
@@ -1199,10 +1370,12 @@ def _actor_key(actor: str) -> frozenset[str]:
 _COND_NOUNS = (
     r"approval|ratification|consent|authori[sz]ation|confirmation|receipt|request|demand|"
     r"satisfaction|fulfil?ment|completion|occurrence|delivery|acceptance|verification|"
-    r"certification|payment|presentation|notification|registration|adoption|agreement"
+    r"certification|payment|presentation|notification|registration|adoption|agreement|"
+    r"recommendation|proposal|instructions?|decision"
 )
 _COND_START = re.compile(
-    r"\bunless\b|\bexcept\s+(?:if|where|when)\b"
+    r"\bunless\b|\bexcept\s+(?:if|where|when)\b|^\s*where\b"
+    r"|\b(?:except|save)\s+as\s+(?:otherwise\s+)?(?:provided|set\s+out|stated|specified|agreed)\b"
     r"|\b(?:only\s+)?if\b(?!\s+(?:any|applicable|so|necessary|appropriate|not)\b)"
     r"|\bin\s+the\s+event\s+(?:that|of)\b|\bin\s+case\s+(?:of|that)?"
     r"|\bprovided\s*(?:,\s*however,?\s*)?(?:that|always\s+that)\b|\bproviding\s+that\b"
@@ -1215,13 +1388,63 @@ _COND_START = re.compile(
     r"(?:consent|approval|authori[sz]ation|permission)\b",
     re.IGNORECASE,
 )
-_NEGATIVE_MARKERS = re.compile(r"^(?:unless|except|without|only\s+without)\b", re.IGNORECASE)
+_NEGATIVE_MARKERS = re.compile(r"^(?:unless|except|save|without|only\s+without)\b", re.IGNORECASE)
 _COND_STOP = {
-    "the", "a", "an", "of", "by", "to", "in", "on", "upon", "its", "their", "his", "her",
-    "this", "that", "such", "any", "if", "only", "provided", "however", "subject", "event",
-    "case", "condition", "conditional", "contingent", "with", "without", "unless", "except",
-    "where", "when", "so", "as", "long", "is", "are", "be", "been", "has", "have", "shall",
-    "will", "s", "there", "which", "and", "or",
+    "the",
+    "a",
+    "an",
+    "of",
+    "by",
+    "to",
+    "in",
+    "on",
+    "upon",
+    "its",
+    "their",
+    "his",
+    "her",
+    "this",
+    "that",
+    "such",
+    "any",
+    "if",
+    "only",
+    "provided",
+    "however",
+    "subject",
+    "event",
+    "case",
+    "condition",
+    "save",
+    "otherwise",
+    "conditional",
+    "contingent",
+    "with",
+    "without",
+    "unless",
+    "except",
+    "where",
+    "when",
+    "so",
+    "as",
+    "long",
+    "is",
+    "are",
+    "be",
+    "been",
+    "has",
+    "have",
+    "shall",
+    "will",
+    "s",
+    "there",
+    "which",
+    "and",
+    "or",
+    "must",
+    "may",
+    "should",
+    "can",
 }
 
 
@@ -1231,7 +1454,7 @@ def _conditions(text: str, masked: str, side_sents: list[_Sentence]) -> list[_Co
         body = text[s.start : s.end]
         for m in _COND_START.finditer(body):
             start = s.start + m.start()
-            stop = re.search(r",\s|;|\.(?:\s|$)|$", body[m.end() :])
+            stop = re.search(r",\s|;|:|\.(?:\s|$)|$", body[m.end() :])
             end = s.start + m.end() + (stop.start() if stop else len(body) - m.end())
             cond_text = text[start:end].rstrip()
             end = start + len(cond_text)
@@ -1239,7 +1462,7 @@ def _conditions(text: str, masked: str, side_sents: list[_Sentence]) -> list[_Co
                 continue
             # values, references and numbers are masked: their own findings tell of them
             words = re.findall(r"[a-z0-9<>-]+", re.sub(r"['’]s\b", "", masked[start:end].lower()))
-            content = frozenset(w for w in words if w not in _COND_STOP)
+            content = frozenset(_lemma(w) for w in words if w not in _COND_STOP)
             negative = bool(_NEGATIVE_MARKERS.match(cond_text))
             out.append(_Condition(si, start, end, cond_text, (negative, content)))
     return out
@@ -1250,7 +1473,7 @@ def _conditions(text: str, masked: str, side_sents: list[_Sentence]) -> list[_Co
 _Q_OPEN = "\"“'‘"
 _Q_CLOSE = "\"”'’"
 _TERM_PAREN = re.compile(
-    r"\(\s*(?:(?:the|a|an|each|together|collectively|jointly|hereinafter|herein|referred\s+to\s+as|"
+    r"\(\s*(?:(?:the|this|a|an|each|together|collectively|jointly|hereinafter|herein|referred\s+to\s+as|"
     r"called|as)[\s,]+)*"
     rf"[{_Q_OPEN}](?P<t>[A-Z][^{_Q_CLOSE}()]{{0,80}}?)[{_Q_CLOSE}]\s*\)"
 )
@@ -1348,7 +1571,9 @@ def _refs(text: str) -> list[_Ref]:
         keyword = m.group("kw")
         kw = _REF_WORDS.get(keyword.lower().rstrip("."), keyword)
         after = text[m.end() : m.end() + 40]
-        ext = re.match(r"\s+(?:of|to)\s+(?!this\b|the\s+present\b|these\b)(?:the\s+)?([A-Za-z]+)", after)
+        ext = re.match(
+            r"\s+(?:of|to)\s+(?!this\b|the\s+present\b|these\b)(?:the\s+)?([A-Za-z]+)", after
+        )
         external = bool(ext) and not (ext is not None and ext.group(1).lower() in _REF_WORDS)
         for idm in re.finditer(_REF_ID, m.group("ids")):
             ident = idm.group()
@@ -1380,19 +1605,30 @@ def _dangling(ref: _Ref, known: set[str]) -> bool:
 # --- reading one side ------------------------------------------------------------------------
 
 
-
-
 def _mask(text: str, values: list[_Value]) -> str:
-    """``text`` with values, references and numbers blanked out, at the same offsets."""
-    chars = list(text)
+    """``text`` with values, references and numbers blanked out, at the same offsets.
+
+    Each masked run reads as one placeholder ("<v>"), whatever it was, so "within 12
+    months" and "within 6 months" mask alike.
+    """
     spans = [(v.start, v.end) for v in values]
     spans += [(m.start(), m.end()) for m in _REF.finditer(text)]
     spans += [(m.start(), m.end()) for m in re.finditer(r"\d[\d,.]*", text)]
+    blank = [False] * len(text)
     for a, b in spans:
         for k in range(a, b):
-            chars[k] = " "
-        if b - a >= 3 and chars[a] == " ":
-            chars[a : a + 3] = list("<v>")
+            blank[k] = True
+    chars = list(text)
+    k = 0
+    while k < len(text):
+        if not blank[k]:
+            k += 1
+            continue
+        e = k
+        while e < len(text) and blank[e]:
+            e += 1
+        chars[k:e] = list(("<v>" if e - k >= 3 else "#" * (e - k)).ljust(e - k))
+        k = e
     return "".join(chars)
 
 
@@ -1409,6 +1645,7 @@ def _read(text: str) -> _Side:
 
 def _pair_sentences(old: _Side, new: _Side) -> dict[int, int]:
     """Old sentence index → new sentence index, in order, through a word alignment."""
+
     def words(side: _Side) -> list[tuple[str, int]]:
         return [
             (t[0].lower(), si)
@@ -1426,8 +1663,12 @@ def _pair_sentences(old: _Side, new: _Side) -> dict[int, int]:
     for blk in matcher.get_matching_blocks():
         for k in range(blk.size):
             weight[a[blk.a + k][1]][b[blk.b + k][1]] += 1
-    size_a = [sum(1 for _, s in a if s == i) for i in range(no)]
-    size_b = [sum(1 for _, s in b if s == j) for j in range(nn)]
+    size_a = [0] * no
+    size_b = [0] * nn
+    for _, si in a:
+        size_a[si] += 1
+    for _, sj in b:
+        size_b[sj] += 1
 
     def ok(i: int, j: int) -> bool:
         return weight[i][j] >= max(2, 0.25 * min(size_a[i], size_b[j]))
@@ -1449,7 +1690,7 @@ def _pair_sentences(old: _Side, new: _Side) -> dict[int, int]:
             j += 1
     # a single unpaired sentence on each side of a gap is a rewrite of the other
     anchors = [(-1, -1), *sorted(pairs.items()), (no, nn)]
-    for (i0, j0), (i1, j1) in zip(anchors, anchors[1:], strict=False):
+    for (i0, j0), (i1, j1) in itertools.pairwise(anchors):
         if i1 - i0 == 2 and j1 - j0 == 2:
             pairs[i0 + 1] = j0 + 1
     return pairs
@@ -1471,13 +1712,13 @@ class _Finding:
 _AMOUNT_LABELS = [
     ("purchase price", "Purchase price"),
     ("price", "Price"),
-    ("rent", "Rent"),
+    ("rent\\b", "Rent"),
     ("deposit", "Deposit"),
     ("salary", "Salary"),
     ("bonus", "Bonus"),
     ("royalty", "Royalty"),
     ("fee", "Fee"),
-    ("fine", "Fine"),
+    ("fine\\b", "Fine"),
     ("penalty", "Penalty"),
     ("liquidated damages", "Liquidated damages"),
     ("liability", "Liability cap"),
@@ -1492,7 +1733,7 @@ _AMOUNT_LABELS = [
     ("invest", "Investment"),
     ("revenue", "Revenue demand"),
     ("pay", "Payment"),
-    ("sum", "Sum"),
+    ("sum\\b", "Sum"),
 ]
 _PERCENT_LABELS = [
     ("revenue", "Revenue share"),
@@ -1505,8 +1746,8 @@ _PERCENT_LABELS = [
     ("availability", "Availability commitment"),
     ("voting", "Voting threshold"),
     ("shares", "Shareholding"),
-    ("dut", "Duty rate"),
-    ("vat", "VAT rate"),
+    ("dut(?:y|ies)", "Duty rate"),
+    ("vat\\b", "VAT rate"),
 ]
 _DURATION_LABELS = [
     ("notice", "Notice period"),
@@ -1518,7 +1759,7 @@ _DURATION_LABELS = [
     ("solicit", "Non-solicitation period"),
     ("leave", "Leave entitlement"),
     ("working hours", "Working time"),
-    ("term", "Term"),
+    ("term\\b", "Term"),
     ("invoice", "Payment period"),
     ("pay", "Payment period"),
     ("within", "Deadline"),
@@ -1532,14 +1773,15 @@ _DATE_LABELS = [
     ("commenc", "Start date"),
     ("until", "Deadline"),
     ("no later than", "Deadline"),
-    ("due", "Due date"),
-    ("by", "Deadline"),
+    ("due\\b", "Due date"),
+    ("by\\b", "Deadline"),
     ("before", "Deadline"),
 ]
 _GENERIC = {"amount": "Amount", "percentage": "Percentage", "date": "Date", "duration": "Period"}
 
 
 def _label(kind: str, text: str, sent: _Sentence, v: _Value) -> str:
+    """What the value is, from the nearest cue word: "rent", "notice", "revenues" ..."""
     lexicon = {
         "amount": _AMOUNT_LABELS,
         "percentage": _PERCENT_LABELS,
@@ -1547,18 +1789,19 @@ def _label(kind: str, text: str, sent: _Sentence, v: _Value) -> str:
         "date": _DATE_LABELS,
     }[kind]
     before = text[max(sent.start, v.start - 60) : v.start].lower()
-    after = text[v.end : min(sent.end, v.end + 40)].lower()
-    window = after if kind == "percentage" else before
+    after = text[v.end : min(sent.end, v.end + {"percentage": 40, "duration": 25}.get(kind, 0))]
+    after = after.lower()
     best: tuple[int, str] | None = None
     for needle, name in lexicon:
-        for m in re.finditer(rf"\b{re.escape(needle)}", window):
-            distance = m.start() if kind == "percentage" else len(window) - m.end()
+        for m in re.finditer(rf"\b{needle}", before):
+            distance = len(before) - m.end()
             if best is None or distance < best[0]:
                 best = (distance, name)
-    if best is None and kind == "percentage":
-        for needle, name in lexicon:
-            if re.search(rf"\b{re.escape(needle)}", before):
-                return name
+        for m in re.finditer(rf"\b{needle}", after):
+            # "50 percent of the revenues", "30 days' notice": what follows names it first
+            distance = m.start() - 100
+            if best is None or distance < best[0]:
+                best = (distance, name)
     return best[1] if best else _GENERIC[kind]
 
 
@@ -1629,12 +1872,38 @@ def _effective_level(p: _Predicate) -> int | None:
 
 def _neg_phrase(p: _Predicate, with_subject: bool) -> str:
     if with_subject and p.actor:
-        return f"{p.actor[:1].lower()}{p.actor[1:]} {p.phrase}".replace(" not ", " ", 1) if p.subject_negates else f"{p.actor} {p.phrase}"
+        actor = (
+            p.actor[:1].lower() + p.actor[1:]
+            if p.actor[:1].isupper()
+            and (p.actor.split(" ", 1)[0].lower() in _DETERMINERS | {"nothing", "none"})
+            else p.actor
+        )
+        return f"{actor} {p.phrase}"
     return p.phrase
 
 
 def _actor_shown(actor: str) -> str:
-    return actor[:1].lower() + actor[1:] if actor.split(" ", 1)[0] in ("The", "Each", "Either", "Any") else actor
+    return (
+        actor[:1].lower() + actor[1:]
+        if actor.split(" ", 1)[0] in ("The", "Each", "Either", "Any")
+        else actor
+    )
+
+
+def _one_line(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _clause_text(text: str, p: _Predicate) -> str:
+    """ "the Licensee shall indemnify", "the natural resources ... shall be operated by ..."."""
+    said = _one_line(text[p.clause_start : p.end]) if p.clause_start >= 0 else p.phrase
+    if len(said.split()) > 14:
+        said = f"{p.actor} {p.phrase}" if p.actor and not p.agent else p.phrase
+    if p.agent:
+        said += f" by {_one_line(p.agent)}"
+    return (
+        said[:1].lower() + said[1:] if said.split(" ", 1)[0] in ("The", "Each", "Either") else said
+    )
 
 
 def _predicate_findings(
@@ -1678,13 +1947,12 @@ def _predicate_findings(
             continue
         if p.sent in value_sents[0] and pairs.get(p.sent) is None:
             continue
-        who = f"{p.actor} " if p.actor else ""
         out.append(
             _Finding(
                 "modality",
                 p.phrase,
                 None,
-                f"{_strength_word(_effective_level(p))} removed: {who}{p.phrase}",
+                f"{_strength_word(_effective_level(p))} removed: {_clause_text(old.text, p)}",
                 ((p.start, p.end),),
                 (),
             )
@@ -1695,13 +1963,12 @@ def _predicate_findings(
             continue
         if q.sent in value_sents[1] and q.sent not in paired_new:
             continue
-        who = f"{q.actor} " if q.actor else ""
         out.append(
             _Finding(
                 "modality",
                 None,
                 q.phrase,
-                f"{_strength_word(_effective_level(q))} added: {who}{q.phrase}",
+                f"{_strength_word(_effective_level(q))} added: {_clause_text(new.text, q)}",
                 (),
                 ((q.start, q.end),),
             )
@@ -1709,7 +1976,9 @@ def _predicate_findings(
     return out
 
 
-def _compare_predicates(p: _Predicate, q: _Predicate, old_masked: str, new_masked: str) -> list[_Finding]:
+def _compare_predicates(
+    p: _Predicate, q: _Predicate, old_masked: str, new_masked: str
+) -> list[_Finding]:
     out: list[_Finding] = []
     if p.subordinate or q.subordinate:
         return out
@@ -1722,7 +1991,11 @@ def _compare_predicates(p: _Predicate, q: _Predicate, old_masked: str, new_maske
         if with_subject:
             rng_old = ((min(p.start, p.actor_start), p.end),)
             rng_new = ((min(q.start, q.actor_start), q.end),)
-        out.append(_Finding("negation", before, after, f"Negation {what}: {before} → {after}", rng_old, rng_new))
+        out.append(
+            _Finding(
+                "negation", before, after, f"Negation {what}: {before} → {after}", rng_old, rng_new
+            )
+        )
     else:
         lp, lq = _effective_level(p), _effective_level(q)
         if lp is not None and lq is not None and lp != lq:
@@ -1759,7 +2032,9 @@ def _compare_predicates(p: _Predicate, q: _Predicate, old_masked: str, new_maske
 
 
 def _has_main_predicate(side: _Side, sent: int) -> bool:
-    return any(p.sent == sent and not p.subordinate and p.level is not None for p in side.predicates)
+    return any(
+        p.sent == sent and not p.subordinate and p.level is not None for p in side.predicates
+    )
 
 
 def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_Finding]:
@@ -1799,12 +2074,23 @@ def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_
             )
         else:
             out.append(
-                _Finding("condition", c.text, None, f"Condition removed: {c.text}", ((c.start, c.end),), ())
+                _Finding(
+                    "condition",
+                    c.text,
+                    None,
+                    f"Condition removed: {c.text}",
+                    ((c.start, c.end),),
+                    (),
+                )
             )
     for d in left_new:
         if d.sent not in paired_new and _has_main_predicate(new, d.sent):
             continue
-        out.append(_Finding("condition", None, d.text, f"Condition added: {d.text}", (), ((d.start, d.end),)))
+        out.append(
+            _Finding(
+                "condition", None, d.text, f"Condition added: {d.text}", (), ((d.start, d.end),)
+            )
+        )
     return out
 
 
@@ -1836,13 +2122,23 @@ def _term_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_Findi
         else:
             out.append(
                 _Finding(
-                    "defined-term", t.term, None, f"Defined term dropped: \u201c{t.term}\u201d", ((t.start, t.end),), ()
+                    "defined-term",
+                    t.term,
+                    None,
+                    f"Defined term dropped: \u201c{t.term}\u201d",
+                    ((t.start, t.end),),
+                    (),
                 )
             )
     for u in left_new:
         out.append(
             _Finding(
-                "defined-term", None, u.term, f"Defined term introduced: \u201c{u.term}\u201d", (), ((u.start, u.end),)
+                "defined-term",
+                None,
+                u.term,
+                f"Defined term introduced: \u201c{u.term}\u201d",
+                (),
+                ((u.start, u.end),),
             )
         )
     return out
@@ -1906,7 +2202,9 @@ def _check_spans(old_text: str, new_text: str, spans: Sequence[Span]) -> None:
     old = "".join(s.text for s in spans if s.kind != "insert")
     new = "".join(s.text for s in spans if s.kind != "delete")
     if old != old_text or new != new_text:
-        raise ValueError("the spans do not give the old and new texts: pass the redline of old → new")
+        raise ValueError(
+            "the spans do not give the old and new texts: pass the redline of old → new"
+        )
 
 
 # --- the API ----------------------------------------------------------------------------------
@@ -1948,6 +2246,19 @@ def find_key_changes(
     if known_refs is not None:
         findings += _ref_findings(new_text, known_refs)
     ranges = _span_ranges(spans)
+    seen: set[tuple[str, str | None, str | None]] = set()
+    unique: list[_Finding] = []
+    for f in findings:
+        before = _one_line(f.before) if f.before is not None else None
+        after = _one_line(f.after) if f.after is not None else None
+        key = (f.kind, before, after)
+        if f.kind == "actor" and key in seen:
+            continue  # one party swapped for another in several obligations: say it once
+        seen.add(key)
+        unique.append(
+            _Finding(f.kind, before, after, _one_line(f.summary), f.old_ranges, f.new_ranges)
+        )
+    findings = unique
     located: list[tuple[tuple[int, int, int, int], KeyChange]] = []
     for f in findings:
         start, end = _locate(f, spans, ranges)
@@ -1996,7 +2307,3 @@ def normalise_value(kind: str, text: str | None) -> str | None:
     if kind == "actor":
         return " & ".join(sorted(_actor_key(s)))
     return re.sub(r"^(?:the|a|an) ", "", s)
-
-
-def _iter_kinds() -> Iterable[str]:  # pragma: no cover - for introspection
-    return iter(KINDS)

@@ -37,7 +37,9 @@ class PageAssets:
 
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
     search = [str(template_dir)] if template_dir else []
-    search.append(str(templates_dir() / "default"))
+    # The defaults by bare name, and also as "default/NAME", so that a user's template
+    # can extend the one it replaces: {% extends "default/index.html.jinja2" %}.
+    search += [str(templates_dir() / "default"), str(templates_dir())]
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
         autoescape=True,
@@ -95,4 +97,4 @@ def compare_html(comparison: Comparison, template_dir: Path | None = None) -> st
     env = environment(template_dir)
     view = compare_view(comparison)
     page = assets(env, view.parties, ("redline.js",))
-    return render_page(env, "compare.html.jinja2", page, view=view)
+    return render_page(env, "compare.html.jinja2", page, view=view, site=None, sources_href="")

@@ -1,0 +1,326 @@
+"""The static report: a site for the whole negotiation, written atomically.
+
+``write_report`` computes every redline once (each version against the one it is
+based on, and first against last), builds the view-model of each page
+(:mod:`clausetrack.view`), renders the templates, and writes the site into a
+temporary folder beside the output folder. Only when every page is written is the
+temporary folder renamed into place (the previous report, if any, is renamed aside
+first and then removed), so a failed or interrupted run leaves the previous report
+as it was. Nothing is ever written through a symbolic link.
+
+Layout::
+
+    index.html                  the agreement, timeline, clause × version grid, positions
+    versions/OLD_NEW.html       the redline of OLD → NEW (the compare page)
+    clauses/CLAUSE.html         one clause's history, blame and positions
+    sources.html                every source and what cites it
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from clausetrack.api import history
+from clausetrack.attribute import ancestors, blame
+from clausetrack.compare import compare
+from clausetrack.diff import diff_words
+from clausetrack.errors import ClausetrackError
+from clausetrack.model import Comparison, Corpus, Version
+from clausetrack.render import PageAssets, assets, environment, render_page
+from clausetrack.view import (
+    INDEX_PAGE,
+    SOURCES_PAGE,
+    Link,
+    Lookup,
+    SiteData,
+    clause_page,
+    clause_page_view,
+    compare_view,
+    index_view,
+    site_nav,
+    sources_view,
+    version_page,
+)
+
+MARKER = ".clausetrack-report"
+"""A file at the top of every report; a non-empty folder without it is never replaced."""
+
+Progress = Callable[[int, int], None]
+Page = tuple[str, Callable[[], str]]  # (path in the site, render)
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """What ``write_report`` wrote: the number of HTML pages and every file, sorted."""
+
+    pages: int
+    out_dir: Path
+    files: tuple[str, ...]
+
+
+def write_report(
+    corpus: Corpus,
+    out_dir: Path,
+    *,
+    template_dir: Path | None = None,
+    progress: Progress | None = None,
+) -> ReportResult:
+    """Write the report for ``corpus`` into ``out_dir``, replacing a previous report."""
+    target = _target(corpus, Path(out_dir))
+    data = site_data(corpus)
+    pages = plan(data, environment(template_dir))
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with _staging(target) as stage:
+            for done, (rel, render) in enumerate(pages, 1):
+                _write(stage, rel, render())
+                if progress is not None:
+                    progress(done, len(pages))
+            _write(stage, MARKER, "clausetrack report\n")
+            _swap(stage, target)
+    except OSError as exc:
+        raise ClausetrackError(
+            f"cannot write the report to {out_dir}: {exc.strerror or exc}",
+            "check the folder's permissions and free space; the previous report is unchanged",
+        ) from None
+    except jinja2.TemplateError as exc:
+        where = (
+            f" ({exc.name}, line {exc.lineno})"
+            if isinstance(exc, jinja2.TemplateSyntaxError)
+            else ""
+        )
+        raise ClausetrackError(
+            f"a template failed{where}: {exc}",
+            "check the templates in --template-dir; the previous report is unchanged",
+        ) from None
+    files = tuple(sorted(rel for rel, _ in pages))
+    return ReportResult(pages=len(pages), out_dir=target, files=files)
+
+
+# --- what the site shows -------------------------------------------------------
+
+
+def site_data(corpus: Corpus) -> SiteData:
+    """Every redline and blame the pages show, each computed once."""
+    order = tuple(history(corpus))
+    steps = {
+        v.id: compare(corpus, v.based_on, v.id)
+        for v in order
+        if v.based_on is not None and v.based_on in corpus.versions
+    }
+    overall = None
+    if len(order) > 1 and (order[0].id, order[-1].id) != _step_pair(steps.get(order[-1].id)):
+        overall = compare(corpus, order[0].id, order[-1].id)
+    clause_ids = clause_order(corpus, order)
+    data = SiteData(corpus, order, steps, overall, clause_ids, {})
+    runs = {c: _blame_runs(corpus, c, data.latest_with(c)) for c in clause_ids}
+    return SiteData(corpus, order, steps, overall, clause_ids, runs)
+
+
+def _step_pair(c: Comparison | None) -> tuple[str, str] | None:
+    return (c.old.id, c.new.id) if c is not None else None
+
+
+def clause_order(corpus: Corpus, versions: tuple[Version, ...]) -> tuple[str, ...]:
+    """Every clause once: in the latest version's order, a dropped clause after the clause
+    it followed when it was last there; clauses in no version last."""
+    order: list[str] = []
+    for v in versions:
+        merged = [c for c in v.clauses if c in corpus.clauses]
+        present = set(merged)
+        for i, c in enumerate(order):
+            if c in present:
+                continue
+            before = next((b for b in reversed(order[:i]) if b in present), None)
+            merged.insert(merged.index(before) + 1 if before else 0, c)
+            present.add(c)
+        order = merged
+    order += [c for c in corpus.clauses if c not in set(order)]
+    return tuple(order)
+
+
+def _blame_runs(
+    corpus: Corpus, clause_id: str, latest: Version | None
+) -> tuple[tuple[str, str], ...]:
+    """The clause's latest text cut into ``(text, version id that introduced it)`` runs,
+    following ``based_on`` from the first draft."""
+    if latest is None:
+        return ()
+    clause = corpus.clauses[clause_id]
+    chain = list(reversed(ancestors(corpus, latest.id)))
+    texts = [""] + [t.text if (t := clause.texts.get(v)) else "" for v in chain]
+    result = blame(texts, chain, diff_words)
+    text = texts[-1]
+    runs: list[tuple[str, str]] = []
+    pos = 0
+    for start, end, version_id in result.introduced:
+        if start > pos:  # cannot happen (everything was inserted once), but never drop text
+            runs.append((text[pos:start], chain[0]))
+        runs.append((text[start:end], version_id))
+        pos = end
+    if pos < len(text):
+        runs.append((text[pos:], chain[0]))
+    return tuple(runs)
+
+
+def plan(data: SiteData, env: jinja2.Environment) -> list[Page]:
+    """Every page of the site, as its path and a function that renders it."""
+    look = Lookup(data.corpus)
+    parties = tuple(look.parties.values())
+    plain = assets(env, parties)
+    scripted = assets(env, parties, ("redline.js",))
+    pages: list[Page] = [
+        (INDEX_PAGE, lambda: _index(env, plain, data, look)),
+        (SOURCES_PAGE, lambda: _sources(env, plain, data, look)),
+    ]
+    redlines = [c for c in (*data.steps.values(), data.overall) if c is not None]
+    names = [_redline_label(c) for c in redlines]
+    for i, c in enumerate(redlines):
+        prev = Link(names[i - 1], "../" + _page_of(redlines[i - 1])) if i else None
+        nxt = (
+            Link(names[i + 1], "../" + _page_of(redlines[i + 1])) if i + 1 < len(redlines) else None
+        )
+        pages.append((_page_of(c), _compare_page(env, scripted, data, look, c, prev, nxt)))
+    ids = data.clause_order
+    titles = [data.corpus.clauses[c].title for c in ids]
+    for i, clause_id in enumerate(ids):
+        prev = Link(titles[i - 1], "../" + clause_page(ids[i - 1])) if i else None
+        nxt = Link(titles[i + 1], "../" + clause_page(ids[i + 1])) if i + 1 < len(ids) else None
+        pages.append((clause_page(clause_id), _clause(env, scripted, data, look, i, prev, nxt)))
+    return pages
+
+
+def _page_of(c: Comparison) -> str:
+    return version_page(c.old.id, c.new.id)
+
+
+def _redline_label(c: Comparison) -> str:
+    return f"{c.old.title} → {c.new.title}"
+
+
+def _index(env: jinja2.Environment, page: PageAssets, data: SiteData, look: Lookup) -> str:
+    view = index_view(data, look)
+    return render_page(env, "index.html.jinja2", page, view=view, sources_href=SOURCES_PAGE)
+
+
+def _sources(env: jinja2.Environment, page: PageAssets, data: SiteData, look: Lookup) -> str:
+    nav = site_nav(0, data.clause_order)
+    view = sources_view(data, look)
+    return render_page(env, "sources.html.jinja2", page, view=view, site=nav, sources_href="")
+
+
+def _compare_page(
+    env: jinja2.Environment,
+    page: PageAssets,
+    data: SiteData,
+    look: Lookup,
+    c: Comparison,
+    prev: Link | None,
+    nxt: Link | None,
+) -> Callable[[], str]:
+    def render() -> str:
+        nav = site_nav(1, data.clause_order, prev=prev, next_=nxt)
+        view = compare_view(c, look)
+        return render_page(
+            env, "compare.html.jinja2", page, view=view, site=nav, sources_href=nav.sources
+        )
+
+    return render
+
+
+def _clause(
+    env: jinja2.Environment,
+    page: PageAssets,
+    data: SiteData,
+    look: Lookup,
+    index: int,
+    prev: Link | None,
+    nxt: Link | None,
+) -> Callable[[], str]:
+    def render() -> str:
+        clause_id = data.clause_order[index]
+        nav = site_nav(1, data.clause_order, prev=prev, next_=nxt)
+        view = clause_page_view(clause_id, index + 1, data, look)
+        return render_page(
+            env, "clause.html.jinja2", page, view=view, site=nav, sources_href=nav.sources
+        )
+
+    return render
+
+
+# --- writing it safely -----------------------------------------------------------
+
+
+def _target(corpus: Corpus, out_dir: Path) -> Path:
+    """The output folder as an absolute path, after refusing the unsafe ones."""
+    given = Path(os.path.normpath(out_dir.absolute()))
+    if given.is_symlink():
+        raise ClausetrackError(
+            f"will not write the report to {out_dir}: it is a symbolic link",
+            "name a real folder (the report replaces the folder, never writes through a link)",
+        )
+    target = given.parent.resolve() / given.name if given.name else given
+    corpus_root = corpus.root.resolve()
+    if target == corpus_root or target in corpus_root.parents or not given.name:
+        raise ClausetrackError(
+            f"will not write the report to {out_dir}: it would replace the corpus folder "
+            f"{corpus.root}",
+            "choose another output folder, e.g. -o build/report",
+        )
+    if target.exists() and not target.is_dir():
+        raise ClausetrackError(
+            f"will not write the report to {out_dir}: it is a file", "name a folder"
+        )
+    if target.is_dir() and not (target / MARKER).is_file() and any(target.iterdir()):
+        raise ClausetrackError(
+            f"will not replace {out_dir}: it is not empty and holds no earlier report",
+            "choose a new or empty folder (the report replaces the whole folder)",
+        )
+    return target
+
+
+@contextlib.contextmanager
+def _staging(target: Path) -> Iterator[Path]:
+    """A new, empty sibling folder of ``target``; removed afterwards unless it was swapped in."""
+    stage = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
+    try:
+        yield stage
+    finally:
+        if stage.exists():
+            shutil.rmtree(stage, ignore_errors=True)
+
+
+def _write(stage: Path, rel: str, text: str) -> None:
+    """Create ``stage/rel`` (never following a link: the file must not exist yet)."""
+    path = stage / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    fd = os.open(path, flags, 0o644)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(text.encode("utf-8"))
+
+
+def _swap(stage: Path, target: Path) -> None:
+    """Put ``stage`` in ``target``'s place; the previous ``target`` is removed after."""
+    for folder in (stage, *(p for p in stage.rglob("*") if p.is_dir())):
+        folder.chmod(0o755)
+    if not target.exists():
+        os.rename(stage, target)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
+    os.rename(target, old / "report")
+    try:
+        os.rename(stage, target)
+    except OSError:
+        os.rename(old / "report", target)
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
