@@ -45,36 +45,98 @@ from clausetrack.cli import cli
 from clausetrack.compare import compare
 from clausetrack.corpus import load_corpus
 from clausetrack.diff import diff_words
-from clausetrack.errors import ClausetrackError, CorpusError
+from clausetrack.errors import CorpusError
 from clausetrack.resources import bundled_corpus
 from clausetrack.tokenize import tokenize
 
 ROUND = 100  # examples per target per round; targets take turns until time is up
-FILES = ("agreement.yaml", "versions/draft.yaml", "versions/signed.yaml",
-         "clauses/fund-management.yaml", "clauses/security-guarantees.yaml")
+FILES = (
+    "agreement.yaml",
+    "versions/draft.yaml",
+    "versions/signed.yaml",
+    "clauses/fund-management.yaml",
+    "clauses/security-guarantees.yaml",
+)
 FORMATS = ("html", "text", "markdown", "json")
 INTERNAL = "this is a bug in clausetrack"
 
 # Pieces that mean something to YAML, to a decoder, or to a renderer.
 NASTY = [
-    b"&a ", b"*a", b"&b [*a, *a, *a]", b"!!python/object/apply:os.system [id]",
-    b"!!python/name:os.system", b"!!binary ", b"!!set ", b"!!omap ", b"!custom ", b"<<: *a",
-    b"\t", b": ", b"- ", b"[", b"]", b"{", b"}", b'"', b"'", b"|", b">-", b"\n", b"\n  ",
-    b"\x00", b"\xef\xbb\xbf", b"\xff", b"\xc3", b"\xed\xa0\x80", b"---\n", b"...\n",
-    b"%YAML 1.1\n", b"%TAG ! tag:x,2000:\n", b"? ", b"#", b"~", b"null", b"2025-13-45",
-    b"1e999", b"0x1F", b".nan", b"yes", b"on", b'"\\e[2J"', b'"\\x9b31m"', b'"\\0"',
-    b'"\\u202e"', b'"\\U0010FFFF"', b'"\\ud800"', b"<script>alert(1)</script>",
-    b"</style>", b"javascript:alert(1)", b"{{7*7}}", b"id: ", b"text: ", b"versions: ",
+    b"&a ",
+    b"*a",
+    b"&b [*a, *a, *a]",
+    b"!!python/object/apply:os.system [id]",
+    b"!!python/name:os.system",
+    b"!!binary ",
+    b"!!set ",
+    b"!!omap ",
+    b"!custom ",
+    b"<<: *a",
+    b"\t",
+    b": ",
+    b"- ",
+    b"[",
+    b"]",
+    b"{",
+    b"}",
+    b'"',
+    b"'",
+    b"|",
+    b">-",
+    b"\n",
+    b"\n  ",
+    b"\x00",
+    b"\xef\xbb\xbf",
+    b"\xff",
+    b"\xc3",
+    b"\xed\xa0\x80",
+    b"---\n",
+    b"...\n",
+    b"%YAML 1.1\n",
+    b"%TAG ! tag:x,2000:\n",
+    b"? ",
+    b"#",
+    b"~",
+    b"null",
+    b"2025-13-45",
+    b"1e999",
+    b"0x1F",
+    b".nan",
+    b"yes",
+    b"on",
+    b'"\\e[2J"',
+    b'"\\x9b31m"',
+    b'"\\0"',
+    b'"\\u202e"',
+    b'"\\U0010FFFF"',
+    b'"\\ud800"',
+    b"<script>alert(1)</script>",
+    b"</style>",
+    b"javascript:alert(1)",
+    b"{{7*7}}",
+    b"id: ",
+    b"text: ",
+    b"versions: ",
     b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
     b"- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - ",
-    "\u2028".encode(), "\u0085".encode(), "\ufeff".encode(), b"\r", b"\r\n",
+    "\u2028".encode(),
+    "\u0085".encode(),
+    "\ufeff".encode(),
+    b"\r",
+    b"\r\n",
 ]
 
 yaml_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=30)
-    | st.dates() | st.sampled_from(["us", "draft", "signed", "#fff", "2025-02", ""]),
-    lambda kids: st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids,
-                                                              max_size=4),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=30)
+    | st.dates()
+    | st.sampled_from(["us", "draft", "signed", "#fff", "2025-02", ""]),
+    lambda kids: (
+        st.lists(kids, max_size=4) | st.dictionaries(st.text(max_size=8), kids, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -165,14 +227,19 @@ def mutate(data: bytes, edits: list[tuple[int, float, int]]) -> bytes:
 
 edits_strategy = st.lists(
     st.tuples(st.integers(0, 4), st.floats(0, 1), st.integers(0, 10_000)),
-    min_size=1, max_size=6,
+    min_size=1,
+    max_size=6,
 )
 
 
 def build_targets(fz: Fuzz) -> list[Target]:
     common = settings(
-        max_examples=ROUND, deadline=None, database=None, derandomize=False,
-        phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck),
+        max_examples=ROUND,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
         print_blob=False,
     )
 
@@ -182,8 +249,27 @@ def build_targets(fz: Fuzz) -> list[Target]:
         fz.iterations["tokenize"] += 1
         assert "".join(tokenize(text)) == text
 
-    vocab = st.sampled_from(["a", "b", " ", "\n", "50", "USD", "é", "\u0301", "中", ".", "$",
-                             "\u200d", "👍🏽", "\t", "don't", "--", "1,000"])
+    vocab = st.sampled_from(
+        [
+            "a",
+            "b",
+            " ",
+            "\n",
+            "50",
+            "USD",
+            "é",
+            "\u0301",
+            "中",
+            ".",
+            "$",
+            "\u200d",
+            "👍🏽",
+            "\t",
+            "don't",
+            "--",
+            "1,000",
+        ]
+    )
     piece = st.lists(st.one_of(vocab, st.text(max_size=3)), max_size=40).map("".join)
 
     @common
@@ -245,21 +331,24 @@ def build_targets(fz: Fuzz) -> list[Target]:
         fz.iterations["cli"] += 1
 
         def check() -> None:
-            for args in (["check"], ["compare", "us-initial", "signed", "--format", fmt],
-                         ["list"]):
+            for args in (["check"], ["compare", "us-initial", "signed", "--format", fmt], ["list"]):
                 result = runner.invoke(cli, [*args, "--corpus", str(fz.base)])
                 assert result.exit_code in (0, 1, 2), (args, result.exit_code, result.output)
                 crashed = result.exception is not None and not isinstance(
-                    result.exception, SystemExit)
+                    result.exception, SystemExit
+                )
                 assert not crashed, "".join(traceback.format_exception(result.exception))
                 assert "Traceback" not in result.output
 
         fz.with_file(name, mutate(fz.original[name], edits), check)
 
     return [
-        Target("tokenize", t_tokenize), Target("diff", t_diff),
-        Target("loader_bytes", t_loader_bytes), Target("loader_mutated", t_loader_mutated),
-        Target("loader_typed", t_loader_typed), Target("cli", t_cli),
+        Target("tokenize", t_tokenize),
+        Target("diff", t_diff),
+        Target("loader_bytes", t_loader_bytes),
+        Target("loader_mutated", t_loader_mutated),
+        Target("loader_typed", t_loader_typed),
+        Target("cli", t_cli),
     ]
 
 
@@ -277,8 +366,9 @@ def run(minutes: float, only: list[str]) -> int:
                     head = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
                     if (t.name, head) not in fz.failures:
                         notes = "\n".join(getattr(exc, "__notes__", []))
-                        fz.failures[(t.name, head)] = notes + "\n" + "".join(
-                            traceback.format_exception(exc)[-6:])
+                        fz.failures[(t.name, head)] = (
+                            notes + "\n" + "".join(traceback.format_exception(exc)[-6:])
+                        )
                         print(f"[{t.name}] FAILURE {head}", flush=True)
                 t.seconds += time.monotonic() - start
                 if time.monotonic() >= deadline:
@@ -297,8 +387,9 @@ def run(minutes: float, only: list[str]) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--minutes", type=float, default=10.0)
-    parser.add_argument("--target", action="append", default=[],
-                        help="run only this target (repeat for more)")
+    parser.add_argument(
+        "--target", action="append", default=[], help="run only this target (repeat for more)"
+    )
     args = parser.parse_args()
     sys.exit(run(args.minutes, args.target))
 

@@ -25,7 +25,8 @@ CORPUS = load_corpus(bundled_corpus())
 MARKS = ".redline ins, .redline del"
 # Marks a reader can see as changes: displayed, and not shown as accepted by the filter.
 HIGHLIGHTED = """() => Array.from(document.querySelectorAll('.redline ins, .redline del'))
-  .filter(el => el.offsetParent !== null && getComputedStyle(el).backgroundColor !== 'rgba(0, 0, 0, 0)')
+  .filter(el => el.offsetParent !== null
+    && getComputedStyle(el).backgroundColor !== 'rgba(0, 0, 0, 0)')
   .map(el => el.dataset.party)"""
 
 
@@ -55,9 +56,7 @@ def test_controls_appear_and_the_page_is_clean(
     page_events.assert_clean()
 
 
-def test_j_and_k_walk_the_changes_in_order(
-    page: Page, page_events: PageEvents, site: Path
-) -> None:
+def test_j_and_k_walk_the_changes_in_order(page: Page, page_events: PageEvents, site: Path) -> None:
     open_redline(page, site)
     ids = page.eval_on_selector_all(MARKS, "els => els.map(e => e.id)")
     assert len(ids) > 3
@@ -191,4 +190,3 @@ def test_index_links_lead_to_the_redline_of_a_cell(
     page.wait_for_url("**/versions/draft_signed.html#clause-revenue-contribution")
     assert page.locator("#clause-revenue-contribution .redline").is_visible()
     page_events.assert_clean()
-

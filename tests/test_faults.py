@@ -29,10 +29,9 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from test_hostile import BASE, generate_corpus, snapshot
 
 from clausetrack.cli import cli
-
-from test_hostile import BASE, generate_corpus, snapshot
 
 PREVIOUS = "previous output\n"
 
@@ -82,8 +81,9 @@ def test_compare_output_appears_by_one_rename(
     real_replace = os.replace
 
     def spy(src: Any, dst: Any, *args: Any, **kwargs: Any) -> None:
-        seen.append((Path(src), Path(dst), Path(dst).read_text("utf-8"),
-                     Path(src).read_text("utf-8")))
+        seen.append(
+            (Path(src), Path(dst), Path(dst).read_text("utf-8"), Path(src).read_text("utf-8"))
+        )
         real_replace(src, dst, *args, **kwargs)
 
     monkeypatch.setattr(os, "replace", spy)
@@ -323,7 +323,7 @@ def test_report_refuses_an_output_folder_that_is_a_link(corpus: Path, tmp_path: 
 # Imported before clausetrack by the child process: holds it at one point of its work
 # (CT_PAUSE=what:n, the n-th time) and says so on stderr, so that the test's signal lands
 # mid-run every time, however fast or slow the machine.
-PAUSE_HOOK = textwrap.dedent('''
+PAUSE_HOOK = textwrap.dedent("""
     import os, sys, time
 
     what, n = os.environ["CT_PAUSE"].split(":")
@@ -357,19 +357,33 @@ PAUSE_HOOK = textwrap.dedent('''
                 pause()
             return fd
         os.open = os_open
-''')
-LAUNCH = ("import ct_pause_hook, runpy; "
-          "runpy.run_module('clausetrack', run_name='__main__', alter_sys=True)")
+""")
+LAUNCH = (
+    "import ct_pause_hook, runpy; "
+    "runpy.run_module('clausetrack', run_name='__main__', alter_sys=True)"
+)
 HANG_GUARD = 300  # seconds: only a hung child ever waits this long
 
 
-def run_interrupted(args: list[str], pause: str, sig: int, hook_dir: Path, cwd: Path
-                    ) -> subprocess.CompletedProcess[str]:
+def run_interrupted(
+    args: list[str], pause: str, sig: int, hook_dir: Path, cwd: Path
+) -> subprocess.CompletedProcess[str]:
     """Run ``python -m clausetrack ARGS``, wait until it is held at ``pause``, send ``sig``."""
-    env = {**os.environ, "CT_PAUSE": pause, "PYTHONPATH": str(hook_dir),
-           "PYTHONIOENCODING": "utf-8", "PYTHONDONTWRITEBYTECODE": "1"}
-    proc = subprocess.Popen([sys.executable, "-c", LAUNCH, *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **os.environ,
+        "CT_PAUSE": pause,
+        "PYTHONPATH": str(hook_dir),
+        "PYTHONIOENCODING": "utf-8",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     lines: queue.Queue[str | None] = queue.Queue()
     err: list[str] = []
 
@@ -437,13 +451,14 @@ def test_interrupted_compare_leaves_the_previous_output(
     before = snapshot(big_corpus)
     proc = run_interrupted(
         ["compare", "v0", "v2", "--corpus", str(big_corpus), "-o", str(target)],
-        pause, sig, hook_dir, tmp_path,
+        pause,
+        sig,
+        hook_dir,
+        tmp_path,
     )
     assert target.read_text("utf-8") == PREVIOUS
     assert snapshot(big_corpus) == before
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
-        "redline.json"
-    ]
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["redline.json"]
     assert_interrupted_cleanly(proc, out)
 
 
@@ -468,10 +483,12 @@ def test_interrupted_report_leaves_the_previous_report(
     assert result.exit_code == 0, result.output
     before_site, before_corpus = snapshot(site), snapshot(site_corpus)
     proc = run_interrupted(
-        ["report", "--corpus", str(site_corpus), "-o", str(site)], "create:6", sig, hook_dir,
+        ["report", "--corpus", str(site_corpus), "-o", str(site)],
+        "create:6",
+        sig,
+        hook_dir,
         tmp_path,
     )
     assert snapshot(site) == before_site
     assert snapshot(site_corpus) == before_corpus
     assert_interrupted_cleanly(proc, site.parent)
-

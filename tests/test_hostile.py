@@ -41,8 +41,7 @@ from lxml import etree
 from clausetrack import api
 from clausetrack.cli import cli
 from clausetrack.compare import compare
-from clausetrack.corpus import MAX_DEPTH, MAX_EXPANDED_CHARS, MAX_FILE_BYTES, MAX_NODES
-from clausetrack.corpus import load_corpus
+from clausetrack.corpus import MAX_DEPTH, MAX_EXPANDED_CHARS, MAX_FILE_BYTES, MAX_NODES, load_corpus
 from clausetrack.model import Comparison, Corpus
 from clausetrack.render import compare_html
 
@@ -61,8 +60,25 @@ PAIRS = [("first", "third"), ("third", "first"), ("second", "third")]
 FORMATS = ("html", "text", "markdown", "json")
 
 # Elements a payload tries to smuggle in; none may appear beyond what the template has.
-SMUGGLED = ("script", "img", "svg", "iframe", "object", "embed", "math", "style", "link",
-            "meta", "base", "form", "input", "textarea", "a", "b", "i")
+SMUGGLED = (
+    "script",
+    "img",
+    "svg",
+    "iframe",
+    "object",
+    "embed",
+    "math",
+    "style",
+    "link",
+    "meta",
+    "base",
+    "form",
+    "input",
+    "textarea",
+    "a",
+    "b",
+    "i",
+)
 # C0 and C1 controls other than newline and tab: what would drive a terminal.
 RAW_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
@@ -181,8 +197,10 @@ def csp_problems(root: etree._Element) -> list[str]:
 
 def html_problems(page: str, twin: str) -> list[str]:
     root, twin_root = parse(page), parse(twin)
-    problems = [f"injected: {k} {n} vs {t} in the twin"
-                for k, (n, t) in shape_difference(shape(root), shape(twin_root)).items()]
+    problems = [
+        f"injected: {k} {n} vs {t} in the twin"
+        for k, (n, t) in shape_difference(shape(root), shape(twin_root)).items()
+    ]
     problems += [f"event handler attribute {h}" for h in event_handlers(root)]
     problems += [f"unsafe link {u}" for u in unsafe_links(root)]
     problems += csp_problems(root)
@@ -275,8 +293,9 @@ def test_only_http_urls_become_links(hostile: Corpus) -> None:
 def replace_sources(c: Comparison, ids: tuple[str, ...]) -> Comparison:
     first = c.clauses[0]
     clause = dataclasses.replace(first.clause, sources=ids)
-    return dataclasses.replace(c, clauses=(dataclasses.replace(first, clause=clause),
-                                           *c.clauses[1:]))
+    return dataclasses.replace(
+        c, clauses=(dataclasses.replace(first, clause=clause), *c.clauses[1:])
+    )
 
 
 def test_a_party_colour_never_reaches_css_or_markup(hostile: Corpus) -> None:
@@ -335,13 +354,15 @@ def test_csp_stops_a_missed_escape(
     """Should an escape ever be missed, the policy still stops the script, while our
     own (hash-pinned) script keeps working."""
     html = compare_html(compare(hostile, "first", "third"))
-    missed = ("<script>alert('missed script')</script>"
-              "<img src=x onerror=\"alert('missed handler')\">"
-              "<svg onload=\"alert('missed svg')\"></svg>"
-              "<a id=missed-link href=\"javascript:alert('missed link')\">x</a>")
-    assert html.count("<main id=\"main\">") == 1
+    missed = (
+        "<script>alert('missed script')</script>"
+        "<img src=x onerror=\"alert('missed handler')\">"
+        "<svg onload=\"alert('missed svg')\"></svg>"
+        "<a id=missed-link href=\"javascript:alert('missed link')\">x</a>"
+    )
+    assert html.count('<main id="main">') == 1
     path = tmp_path / "missed.html"
-    path.write_text(html.replace("<main id=\"main\">", "<main id=\"main\">" + missed), "utf-8")
+    path.write_text(html.replace('<main id="main">', '<main id="main">' + missed), "utf-8")
     browser_support.open_file(page, path)
     page.click("#missed-link")
     page.keyboard.press("?")
@@ -433,8 +454,9 @@ def hostile_site(report_module: Any, tmp_path_factory: pytest.TempPathFactory) -
 
 
 @pytest.fixture(scope="module")
-def twin_site(report_module: Any, hostile: Corpus, tmp_path_factory: pytest.TempPathFactory
-              ) -> Path:
+def twin_site(
+    report_module: Any, hostile: Corpus, tmp_path_factory: pytest.TempPathFactory
+) -> Path:
     site = tmp_path_factory.mktemp("twin") / "report"
     report_module.write_report(defused(hostile), site)
     return site
@@ -497,8 +519,12 @@ def test_no_payload_runs_in_any_report_page(
 # A line of None: the problem names the file alone.
 BAD_CASES = [
     ("alias-bomb", "clauses/term.yaml", 4, f"aliases expand to more than {MAX_NODES} values"),
-    ("alias-text-bomb", "clauses/term.yaml", 5,
-     f"aliases expand to more than {MAX_EXPANDED_CHARS // 2**20} Mi characters"),
+    (
+        "alias-text-bomb",
+        "clauses/term.yaml",
+        5,
+        f"aliases expand to more than {MAX_EXPANDED_CHARS // 2**20} Mi characters",
+    ),
     ("alias-cycle", "clauses/term.yaml", None, "alias"),
     ("python-object", "agreement.yaml", 1, "tag '!!python/object/apply:os.system' is not allowed"),
     ("python-name", "versions/one.yaml", 2, "tag '!!python/name:os.system' is not allowed"),
@@ -535,7 +561,7 @@ def snapshot(folder: Path) -> dict[str, tuple[int, int, int, bytes | None]]:
         info = path.lstat()
         data = None
         if path.is_file() and not path.is_symlink() and info.st_size < 2**20:
-            with open(path, "rb") as f:  # noqa: PTH123 - not Path.open, which a test patches
+            with open(path, "rb") as f:
                 data = f.read()
         out[str(path.relative_to(folder))] = (info.st_mode, info.st_size, info.st_mtime_ns, data)
     return out
@@ -578,8 +604,9 @@ def ws(tmp_path: Path) -> Workspace:
     return Workspace(tmp_path)
 
 
-def assert_clean_failure(result: Result | subprocess.CompletedProcess[str], args: list[str],
-                         pattern: re.Pattern[str]) -> None:
+def assert_clean_failure(
+    result: Result | subprocess.CompletedProcess[str], args: list[str], pattern: re.Pattern[str]
+) -> None:
     if isinstance(result, Result):
         code, out, err = result.exit_code, result.stdout, result.stderr
         crashed = result.exception is not None and not isinstance(result.exception, SystemExit)
@@ -594,8 +621,7 @@ def assert_clean_failure(result: Result | subprocess.CompletedProcess[str], args
     assert "this is a bug in clausetrack" not in err
 
 
-def run_everywhere(ws: Workspace, pattern: re.Pattern[str], *, subprocess_too: bool = True
-                   ) -> None:
+def run_everywhere(ws: Workspace, pattern: re.Pattern[str], *, subprocess_too: bool = True) -> None:
     """Every command, in-process and as ``python -m clausetrack``: a clean failure and
     nothing written, the corpus untouched."""
     corpus_before, out_before = ws.before()
@@ -606,7 +632,10 @@ def run_everywhere(ws: Workspace, pattern: re.Pattern[str], *, subprocess_too: b
         for args in list(ws.commands())[:2]:
             proc = subprocess.run(
                 [sys.executable, "-m", "clausetrack", *args],
-                capture_output=True, text=True, cwd=ws.out.parent, timeout=120,
+                capture_output=True,
+                text=True,
+                cwd=ws.out.parent,
+                timeout=120,
                 env={**os.environ, "PYTHONIOENCODING": "utf-8"},
             )
             assert_clean_failure(proc, args, pattern)
@@ -663,8 +692,9 @@ def test_oversize_file_is_refused_before_it_is_parsed(
 
     monkeypatch.setattr(yaml, "compose", spy)
     pattern = line_pattern(big, None, "file is too large")
-    run_everywhere(ws, re.compile(pattern.pattern + r".*16 MiB", re.MULTILINE),
-                   subprocess_too=False)
+    run_everywhere(
+        ws, re.compile(pattern.pattern + r".*16 MiB", re.MULTILINE), subprocess_too=False
+    )
     assert parsed and max(parsed) < MAX_FILE_BYTES, "the oversize file reached the YAML parser"
 
 
@@ -695,8 +725,9 @@ def test_missing_part_of_the_corpus(ws: Workspace, missing: str) -> None:
     run_everywhere(ws, pattern, subprocess_too=missing == "versions")
 
 
-@pytest.mark.parametrize("kind,message", [("file", "not a clausetrack corpus"),
-                                          ("nowhere", "no such folder")])
+@pytest.mark.parametrize(
+    "kind,message", [("file", "not a clausetrack corpus"), ("nowhere", "no such folder")]
+)
 def test_corpus_path_that_is_not_a_folder(ws: Workspace, kind: str, message: str) -> None:
     shutil.rmtree(ws.corpus)
     if kind == "file":
@@ -709,9 +740,11 @@ def test_corpus_path_that_is_not_a_folder(ws: Workspace, kind: str, message: str
     assert not ws.fresh.exists()
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0,
-                    reason="running as root, where chmod 000 does not stop reads "
-                    "(test_unreadable_file_simulated covers it)")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0,
+    reason="running as root, where chmod 000 does not stop reads "
+    "(test_unreadable_file_simulated covers it)",
+)
 def test_unreadable_file(ws: Workspace) -> None:
     target = ws.corpus / "clauses" / "term.yaml"
     target.chmod(0)
@@ -741,28 +774,58 @@ def test_unreadable_file_simulated(ws: Workspace, monkeypatch: pytest.MonkeyPatc
 # Every field of every file, given a value of the wrong type (a mapping, which no field
 # takes as its value). (file, the line's text in the base corpus as it starts).
 FIELDS = [
-    ("agreement.yaml", "title:"), ("agreement.yaml", "summary:"),
-    ("agreement.yaml", "parties:"), ("agreement.yaml", "sources:"),
+    ("agreement.yaml", "title:"),
+    ("agreement.yaml", "summary:"),
+    ("agreement.yaml", "parties:"),
+    ("agreement.yaml", "sources:"),
     ("agreement.yaml", "events:"),
-    ("agreement.yaml", "  - id: alpha"), ("agreement.yaml", "    name: \"Alpha\""),
-    ("agreement.yaml", "    short: \"A\""), ("agreement.yaml", "    color: \"#1f4e9c\""),
+    ("agreement.yaml", "  - id: alpha"),
+    ("agreement.yaml", '    name: "Alpha"'),
+    ("agreement.yaml", '    short: "A"'),
+    ("agreement.yaml", '    color: "#1f4e9c"'),
     ("agreement.yaml", "    role: negotiator"),
-    ("agreement.yaml", "  - id: record"), ("agreement.yaml", "    title: \"The record\""),
-    ("agreement.yaml", "    url:"), ("agreement.yaml", "    date: \"2025-01-01\""),
+    ("agreement.yaml", "  - id: record"),
+    ("agreement.yaml", '    title: "The record"'),
+    ("agreement.yaml", "    url:"),
+    ("agreement.yaml", '    date: "2025-01-01"'),
     ("agreement.yaml", "    publisher:"),
-    ("agreement.yaml", "  - date:"), ("agreement.yaml", "    title: \"First draft\""),
-    ("agreement.yaml", "    description:"), ("agreement.yaml", "    parties:"),
+    ("agreement.yaml", "  - date:"),
+    ("agreement.yaml", '    title: "First draft"'),
+    ("agreement.yaml", "    description:"),
+    ("agreement.yaml", "    parties:"),
     ("agreement.yaml", "    sources:"),
-    *(("versions/one.yaml", f"{k}:") for k in
-      ("id", "title", "date", "proposed_by", "based_on", "status", "summary", "sources",
-       "clauses")),
-    *(("clauses/payment.yaml", f"{k}:") for k in
-      ("id", "title", "topic", "sources", "text", "positions")),
+    *(
+        ("versions/one.yaml", f"{k}:")
+        for k in (
+            "id",
+            "title",
+            "date",
+            "proposed_by",
+            "based_on",
+            "status",
+            "summary",
+            "sources",
+            "clauses",
+        )
+    ),
+    *(
+        ("clauses/payment.yaml", f"{k}:")
+        for k in ("id", "title", "topic", "sources", "text", "positions")
+    ),
     ("clauses/payment.yaml", "  one:"),
     *(("clauses/payment.yaml", f"    {k}:") for k in ("text", "proposed_by", "note", "sources")),
-    *(("clauses/payment.yaml", f"{p}{k}:") for p, k in
-      (("  - ", "party"), ("    ", "versions"), ("    ", "stance"), ("    ", "statement"),
-       ("    ", "speaker"), ("    ", "date"), ("    ", "sources"))),
+    *(
+        ("clauses/payment.yaml", f"{p}{k}:")
+        for p, k in (
+            ("  - ", "party"),
+            ("    ", "versions"),
+            ("    ", "stance"),
+            ("    ", "statement"),
+            ("    ", "speaker"),
+            ("    ", "date"),
+            ("    ", "sources"),
+        )
+    ),
 ]
 
 
@@ -775,8 +838,11 @@ def wrong_typed(text: str, start: str) -> tuple[str, int]:
             key = start.rstrip(":").split(":")[0]
             indent = len(key) - len(key.lstrip(" -"))
             end = i + 1
-            while line.rstrip().endswith(":") and end < len(lines) and lines[end].strip() and (
-                len(lines[end]) - len(lines[end].lstrip(" -")) > indent
+            while (
+                line.rstrip().endswith(":")
+                and end < len(lines)
+                and lines[end].strip()
+                and (len(lines[end]) - len(lines[end].lstrip(" -")) > indent)
             ):
                 end += 1
             lines[i:end] = [f"{key}: {{wrong: [type]}}"]
@@ -805,8 +871,12 @@ SCALAR_CASES = [
     ("versions/one.yaml", 'date: "2025-02-01"', "date: 2025-02-30", "not a valid date"),
     ("versions/one.yaml", 'date: "2025-02-01"', "date: 2025-02-01T10:00:00", "date"),
     ("versions/one.yaml", "status: proposal", "status: maybe", "unknown status"),
-    ("versions/one.yaml", "clauses: [payment, term]", "clauses: [payment, term, term]",
-     "listed twice"),
+    (
+        "versions/one.yaml",
+        "clauses: [payment, term]",
+        "clauses: [payment, term, term]",
+        "listed twice",
+    ),
     ("versions/two.yaml", "based_on: one", "based_on: two", "cycle"),
     ("clauses/payment.yaml", "    stance: opposes", "    stance: 3.5", "stance"),
     ("clauses/payment.yaml", "    versions: [one]", "    versions: []", "at least one"),
@@ -815,8 +885,9 @@ SCALAR_CASES = [
 ]
 
 
-@pytest.mark.parametrize("relpath,old,new,message", SCALAR_CASES,
-                         ids=[f"{c[0]}|{c[2]}" for c in SCALAR_CASES])
+@pytest.mark.parametrize(
+    "relpath,old,new,message", SCALAR_CASES, ids=[f"{c[0]}|{c[2]}" for c in SCALAR_CASES]
+)
 def test_wrong_scalar(ws: Workspace, relpath: str, old: str, new: str, message: str) -> None:
     path = ws.corpus / relpath
     text = path.read_text("utf-8")
@@ -827,10 +898,14 @@ def test_wrong_scalar(ws: Workspace, relpath: str, old: str, new: str, message: 
     runner = CliRunner()
     for args in list(ws.commands())[:3]:
         result = runner.invoke(cli, args)
-        assert_clean_failure(result, args, re.compile(
-            rf"^{re.escape(str(path))}:\d+:\d+: .*{re.escape(message)}", re.MULTILINE))
-        assert re.search(rf"^{re.escape(str(path))}:{line}:", result.stderr, re.MULTILINE), \
+        assert_clean_failure(
+            result,
+            args,
+            re.compile(rf"^{re.escape(str(path))}:\d+:\d+: .*{re.escape(message)}", re.MULTILINE),
+        )
+        assert re.search(rf"^{re.escape(str(path))}:{line}:", result.stderr, re.MULTILINE), (
             result.stderr
+        )
     assert snapshot(ws.out) == out_before
     assert snapshot(ws.corpus) == corpus_before
 
@@ -846,14 +921,18 @@ def generate_corpus(root: Path, clauses: int, versions: int = 2, words: int = 40
         'title: "Generated"\nsummary: "Big."\nparties:\n'
         '  - {id: alpha, name: "Alpha", short: "A", color: "#123456", role: negotiator}\n'
         '  - {id: beta, name: "Beta", short: "B", color: "#654321", role: negotiator}\n'
-        "sources: []\n", encoding="utf-8")
+        "sources: []\n",
+        encoding="utf-8",
+    )
     ids = [f"c{i:05d}" for i in range(clauses)]
     for v in range(versions):
         parent = f"v{v - 1}" if v else "null"
         (root / "versions" / f"v{v}.yaml").write_text(
             f'id: v{v}\ntitle: "Version {v}"\ndate: "2025-01-{v + 1:02d}"\n'
             f"proposed_by: {'alpha' if v % 2 == 0 else 'beta'}\nbased_on: {parent}\n"
-            f"status: draft\nclauses: [{', '.join(ids)}]\n", encoding="utf-8")
+            f"status: draft\nclauses: [{', '.join(ids)}]\n",
+            encoding="utf-8",
+        )
     for i, cid in enumerate(ids):
         texts = []
         base = [f"w{(i * 7 + j * 13) % 97}" for j in range(words)]
@@ -864,8 +943,9 @@ def generate_corpus(root: Path, clauses: int, versions: int = 2, words: int = 40
                 body.append(f"USD {10 + v} million")
             texts.append(f'  v{v}: "Clause {i}: {" ".join(body)}."')
         (root / "clauses" / f"{cid}.yaml").write_text(
-            f'id: {cid}\ntitle: "Clause {i}"\ntopic: "t{i % 5}"\ntext:\n' + "\n".join(texts)
-            + "\n", encoding="utf-8")
+            f'id: {cid}\ntitle: "Clause {i}"\ntopic: "t{i % 5}"\ntext:\n' + "\n".join(texts) + "\n",
+            encoding="utf-8",
+        )
     return root
 
 

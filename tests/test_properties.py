@@ -10,8 +10,8 @@
   version's proposer, and the per-party counts add up.
 
 The diff engine's own tests cover ``diff_words`` alone; these go end to end.
-``max_examples`` is kept modest for the default run; raise it with
-``--hypothesis-profile=heavy`` (registered below) for a long run.
+``max_examples`` is kept modest for the default run; set
+``CLAUSETRACK_PROPERTY_EXAMPLES`` (default 60) for a long run.
 """
 
 from __future__ import annotations
@@ -41,17 +41,19 @@ from clausetrack.render import compare_html
 
 from htmlcheck import contract_problems, parse, redlines, text_without
 
-settings.register_profile(
-    "heavy", max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
-LEAN = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Modest by default (two shared cores); CLAUSETRACK_PROPERTY_EXAMPLES=2000 for a long run.
+EXAMPLES = int(os.environ.get("CLAUSETRACK_PROPERTY_EXAMPLES", "60"))
+LEAN = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Rendering HTML compiles the templates each time: fewer examples where a test renders it.
+RENDERS = settings(LEAN, max_examples=max(1, EXAMPLES // 3))
 
 PARTIES = ("alpha", "beta", "gamma")
 XSS = Path(__file__).parent / "hostile" / "xss"
 
 
-def make_corpus(texts: list[str | None], proposers: list[str], overrides: list[str | None]
-                ) -> Corpus:
+def make_corpus(
+    texts: list[str | None], proposers: list[str], overrides: list[str | None]
+) -> Corpus:
     """A chain of versions v0 <- v1 <- ... with one clause ``c`` whose text in version i is
     ``texts[i]`` (absent when None), proposed by ``proposers[i]`` or the override."""
     agreement = Agreement(
@@ -65,8 +67,14 @@ def make_corpus(texts: list[str | None], proposers: list[str], overrides: list[s
     for i, proposer in enumerate(proposers):
         present = ("c",) if texts[i] is not None else ()
         versions[f"v{i}"] = Version(
-            id=f"v{i}", title=f"Version {i}", date=f"2025-01-{i + 1:02d}", proposed_by=proposer,
-            based_on=f"v{i - 1}" if i else None, status="draft", summary="", sources=(),
+            id=f"v{i}",
+            title=f"Version {i}",
+            date=f"2025-01-{i + 1:02d}",
+            proposed_by=proposer,
+            based_on=f"v{i - 1}" if i else None,
+            status="draft",
+            summary="",
+            sources=(),
             clauses=present,
         )
     clause_texts = {
@@ -87,7 +95,7 @@ def check_round_trip(c: Comparison) -> None:
             if s.kind == "equal":
                 assert s.party is None and s.version is None
             else:
-                assert s.party in PARTIES and s.version in c.path[1:] + (c.old.id,)
+                assert s.party in PARTIES and s.version in (*c.path[1:], c.old.id)
     data = json.loads(api.render(c, "json"))
     for d, clause in zip(c.clauses, data["clauses"], strict=True):
         ops = clause["ops"]
@@ -100,9 +108,8 @@ any_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=80)
 # Text as it reaches HTML in practice: what YAML allows in a file (no C0/C1 controls
 # other than tab and newline, no U+FFFE/U+FFFF).
 html_text = st.text(
-    st.characters(
-        exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff"
-    ) | st.sampled_from("\n\t  "),
+    st.characters(exclude_categories=("Cs", "Cc"), exclude_characters="\ufffe\uffff")
+    | st.sampled_from("\n\t  "),
     max_size=80,
 )
 
@@ -115,7 +122,7 @@ def test_compare_round_trips_any_text(old: str | None, new: str | None, proposer
         check_round_trip(compare(corpus, a, b))
 
 
-@LEAN
+@RENDERS
 @given(old=html_text, new=html_text)
 def test_html_redline_round_trips(old: str, new: str) -> None:
     c = compare(make_corpus([old, new], ["alpha", "beta"], [None, None]), "v0", "v1")
@@ -126,15 +133,16 @@ def test_html_redline_round_trips(old: str, new: str) -> None:
     assert text_without(el, "ins") == old
 
 
-@LEAN
+@RENDERS
 @given(texts=st.lists(any_text, min_size=2, max_size=3))
 def test_same_input_same_bytes(texts: list[str]) -> None:
     proposers = ["alpha", "beta", "gamma"][: len(texts)]
 
     def outputs() -> tuple[str, str, str]:
         # A fresh corpus each time: no state may carry over between runs.
-        c = compare(make_corpus(list(texts), proposers, [None] * len(texts)), "v0",
-                    f"v{len(texts) - 1}")
+        c = compare(
+            make_corpus(list(texts), proposers, [None] * len(texts)), "v0", f"v{len(texts) - 1}"
+        )
         return compare_html(c), api.render(c, "json"), api.render(c, "markdown")
 
     assert outputs() == outputs()
@@ -144,23 +152,25 @@ def test_same_bytes_across_processes() -> None:
     """Hash randomisation (set and dict order of strings) must not reach the output."""
     script = (
         "import sys; from clausetrack import api; "
-        f"c, out = api.redline('first', 'third', corpus={str(XSS)!r}, fmt=sys.argv[1]); "
-        "sys.stdout.buffer.write(out.encode())"
+        "[sys.stdout.buffer.write(api.redline('first', 'third', "
+        f"corpus={str(XSS)!r}, fmt=fmt)[1].encode()) for fmt in ('html', 'json', 'text')]"
     )
-    for fmt in ("html", "json", "text"):
-        runs = {
-            subprocess.run(
-                [sys.executable, "-c", script, fmt], capture_output=True, check=True,
-                env={**os.environ, "PYTHONHASHSEED": seed},
-            ).stdout
-            for seed in ("1", "2", "3")
-        }
-        assert len(runs) == 1, f"{fmt} differs between hash seeds"
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", script],
+            capture_output=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(runs) == 1, "the output differs between hash seeds"
 
 
 # Few words, so that versions share, move and repeat them.
-WORDS = st.sampled_from(["the", "fund", "shall", "pay", "USD 50 billion", "50", "not",
-                         "Ukraine", "and", ",", ".", "\n"])
+WORDS = st.sampled_from(
+    ["the", "fund", "shall", "pay", "USD 50 billion", "50", "not", "Ukraine", "and", ",", ".", "\n"]
+)
 chain_text = st.lists(WORDS, max_size=25).map(" ".join)
 
 
@@ -204,8 +214,11 @@ def test_attribution_conserves_words(
 
 
 @LEAN
-@given(text=chain_text, proposers=st.lists(st.sampled_from(PARTIES), min_size=3, max_size=3),
-       edit=chain_text)
+@given(
+    text=chain_text,
+    proposers=st.lists(st.sampled_from(PARTIES), min_size=3, max_size=3),
+    edit=chain_text,
+)
 def test_an_unchanged_step_is_credited_with_nothing(
     text: str, proposers: list[str], edit: str
 ) -> None:

@@ -12,8 +12,8 @@ import calendar
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date, timedelta
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from clausetrack.compare import count_words

@@ -101,7 +101,7 @@
     var status = doc.querySelector(".filter-status");
     if (status) {
       var n = all(".change-item").filter(function (el) { return !el.classList.contains("filtered-out"); }).length;
-      status.textContent = party ? "Showing the " + n + " changes made by " + partyName(party) + "; the others appear as accepted." : "";
+      status.textContent = party ? "Showing the " + n + (n === 1 ? " change" : " changes") + " made by " + partyName(party) + "; the others appear as accepted." : "";
     }
   }
 
