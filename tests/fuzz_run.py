@@ -49,7 +49,8 @@ from clausetrack.errors import CorpusError
 from clausetrack.resources import bundled_corpus
 from clausetrack.tokenize import tokenize
 
-ROUND = 100  # examples per target per round; targets take turns until time is up
+ROUND = 100  # examples per Hypothesis run
+TURN_SECONDS = 20  # targets take turns of this long until the time is up
 FILES = (
     "agreement.yaml",
     "versions/draft.yaml",
@@ -360,28 +361,38 @@ def run(minutes: float, only: list[str]) -> int:
         while time.monotonic() < deadline:
             for t in targets:
                 start = time.monotonic()
-                try:
-                    t.test()
-                except Exception as exc:  # record, keep fuzzing the others
-                    head = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
-                    if (t.name, head) not in fz.failures:
-                        notes = "\n".join(getattr(exc, "__notes__", []))
-                        fz.failures[(t.name, head)] = (
-                            notes + "\n" + "".join(traceback.format_exception(exc)[-6:])
-                        )
-                        print(f"[{t.name}] FAILURE {head}", flush=True)
+                turn_end = min(deadline, start + TURN_SECONDS)
+                while time.monotonic() < turn_end:
+                    fuzz_once(fz, t)
                 t.seconds += time.monotonic() - start
                 if time.monotonic() >= deadline:
                     break
-        print(f"\nfuzzed for {minutes} min")
-        for t in targets:
-            print(f"  {t.name:<15} {fz.iterations[t.name]:>8} iterations in {t.seconds:7.1f} s")
-        for outcome, n in sorted(fz.outcomes.items()):
-            print(f"    {outcome}: {n}")
-        print(f"failures: {len(fz.failures)}")
-        for (name, head), detail in fz.failures.items():
-            print(f"\n=== [{name}] {head}\n{detail}")
+        report(fz, targets, minutes)
         return 1 if fz.failures else 0
+
+
+def fuzz_once(fz: Fuzz, t: Target) -> None:
+    try:
+        t.test()
+    except Exception as exc:  # record, keep fuzzing the others
+        head = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        if (t.name, head) not in fz.failures:
+            notes = "\n".join(getattr(exc, "__notes__", []))
+            fz.failures[(t.name, head)] = (
+                notes + "\n" + "".join(traceback.format_exception(exc)[-6:])
+            )
+            print(f"[{t.name}] FAILURE {head}", flush=True)
+
+
+def report(fz: Fuzz, targets: list[Target], minutes: float) -> None:
+    print(f"\nfuzzed for {minutes} min")
+    for t in targets:
+        print(f"  {t.name:<15} {fz.iterations[t.name]:>8} iterations in {t.seconds:7.1f} s")
+    for outcome, n in sorted(fz.outcomes.items()):
+        print(f"    {outcome}: {n}")
+    print(f"failures: {len(fz.failures)}")
+    for (name, head), detail in fz.failures.items():
+        print(f"\n=== [{name}] {head}\n{detail}")
 
 
 def main() -> None:

@@ -404,12 +404,14 @@ def run_interrupted(
             if line.strip() == "CT-PAUSED":
                 break
         proc.send_signal(sig)
-        stdout, _ = proc.communicate(timeout=HANG_GUARD)
+        proc.wait(timeout=HANG_GUARD)
     finally:
         if proc.poll() is None:
             proc.kill()
             proc.wait()
     reader.join(timeout=HANG_GUARD)
+    assert proc.stdout is not None
+    stdout = proc.stdout.read()  # nothing much: every run here writes to -o
     stderr = "".join(err).replace("CT-PAUSED\n", "")
     return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
 
