@@ -9,6 +9,17 @@ meaning: "$50bn" is "USD 50,000,000,000"). For the kinds whose before/after are
 words of the text (modality, negation, actor, condition, defined-term), one of
 the two normalised phrases may contain the other on word boundaries, so a label
 "shall" matches a finding "shall pay". A missing side must be missing on both.
+
+How far to trust the figures: the labels were written by the engineer who wrote
+the rules. The first 157 pairs were labelled before the detector existed; the
+66 "b2-" pairs were written after the first tuning round and scored once before
+any rule changed for them: precision 0.889 (40 of 45 findings right), recall
+0.909 (40 of 44 labels found). That blind figure is the better guess of quality
+on new text. Eight general rules came out of it (conditions opened by "where" or
+"except as provided", "upon the recommendation of", stemmed condition words,
+masked values in conditions, "(this "X")" definitions, "have no right to",
+"by the end of 2025"), and one label was reworded in the same meaning
+("2025" → "end of 2025").
 """
 
 from __future__ import annotations

@@ -98,7 +98,7 @@ _SCALES = {
 }
 _WORD = "(?:" + "|".join(sorted(_UNITS, key=len, reverse=True)) + ")"
 _SCALE = "(?:hundred|thousand|million|billion|trillion)"
-_WORDS = rf"(?:{_WORD}|{_SCALE})(?:(?:\s+and\s+|[\s-]+)(?:{_WORD}|{_SCALE}))*"
+_WORDS = rf"(?:{_WORD}|{_SCALE})(?:(?:\s+and\s+|[\s-]+)(?:{_WORD}|{_SCALE})){{0,9}}"
 _DIGITS = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 # A number in words or digits, or both: "thirty (30)", "Two Thousand (2,000)".
 _NUMBER = (
@@ -1388,6 +1388,7 @@ _COND_START = re.compile(
     r"(?:consent|approval|authori[sz]ation|permission)\b",
     re.IGNORECASE,
 )
+_COND_END = re.compile(r",\s|;|:|\.(?:\s|$)|$")
 _NEGATIVE_MARKERS = re.compile(r"^(?:unless|except|save|without|only\s+without)\b", re.IGNORECASE)
 _COND_STOP = {
     "the",
@@ -1454,11 +1455,11 @@ def _conditions(text: str, masked: str, side_sents: list[_Sentence]) -> list[_Co
         body = text[s.start : s.end]
         for m in _COND_START.finditer(body):
             start = s.start + m.start()
-            stop = re.search(r",\s|;|:|\.(?:\s|$)|$", body[m.end() :])
-            end = s.start + m.end() + (stop.start() if stop else len(body) - m.end())
+            stop = _COND_END.search(body, m.end(), m.end() + 400)  # "$" ends a long one
+            end = s.start + (stop.start() if stop else len(body))
             cond_text = text[start:end].rstrip()
             end = start + len(cond_text)
-            if not cond_text or any(c.start <= start < c.end for c in out):
+            if not cond_text or (out and out[-1].start <= start < out[-1].end):
                 continue
             # values, references and numbers are masked: their own findings tell of them
             words = re.findall(r"[a-z0-9<>-]+", re.sub(r"['’]s\b", "", masked[start:end].lower()))
@@ -1643,56 +1644,111 @@ def _read(text: str) -> _Side:
     return _Side(text, masked, sentences, values, predicates, conditions, _terms(text, sentences))
 
 
-def _pair_sentences(old: _Side, new: _Side) -> dict[int, int]:
-    """Old sentence index → new sentence index, in order, through a word alignment."""
+def _word_tokens(side: _Side) -> list[tuple[str, int, int]]:
+    """(lower-cased word, sentence index, offset) for every word or number of a side."""
+    return [
+        (t[0].lower(), si, t[1])
+        for si, s in enumerate(side.sentences)
+        for t in s.tokens
+        if _is_word(t[0]) or t[0][:1].isdigit()
+    ]
 
-    def words(side: _Side) -> list[tuple[str, int]]:
-        return [
-            (t[0].lower(), si)
-            for si, s in enumerate(side.sentences)
-            for t in s.tokens
-            if _is_word(t[0]) or t[0][:1].isdigit()
-        ]
 
-    a, b = words(old), words(new)
+def _aligned_words(
+    a: list[tuple[str, int, int]],
+    b: list[tuple[str, int, int]],
+    ranges: list[tuple[int, int, int, int]],
+    equal: list[bool],
+) -> list[tuple[int, int]]:
+    """Pairs of (old sentence, new sentence), one per word the two texts share.
+
+    The redline's equal spans say which words are kept, in linear time. When it keeps
+    no word at all (a diff that replaced the whole clause) and the texts are small,
+    a word alignment of their own is made with :mod:`difflib`.
+    """
+    new_at = {offset: si for _, si, offset in b}
+    out: list[tuple[int, int]] = []
+    k = 0
+    for _, si, offset in a:
+        while k < len(ranges) and (not equal[k] or ranges[k][1] <= offset):
+            k += 1
+        if k < len(ranges) and ranges[k][0] <= offset:
+            sj = new_at.get(ranges[k][2] + offset - ranges[k][0])
+            if sj is not None:
+                out.append((si, sj))
+    if out or len(a) + len(b) > 1500:
+        return out
+    matcher = difflib.SequenceMatcher(
+        None, [w for w, _, _ in a], [w for w, _, _ in b], autojunk=False
+    )
+    for blk in matcher.get_matching_blocks():
+        for n in range(blk.size):
+            out.append((a[blk.a + n][1], b[blk.b + n][1]))
+    return out
+
+
+def _pair_sentences(
+    old: _Side, new: _Side, ranges: list[tuple[int, int, int, int]], equal: list[bool]
+) -> dict[int, int]:
+    """Old sentence index → new sentence index, in order, through the kept words."""
+    a, b = _word_tokens(old), _word_tokens(new)
     no, nn = len(old.sentences), len(new.sentences)
     if not no or not nn:
         return {}
-    weight = [[0] * nn for _ in range(no)]
-    matcher = difflib.SequenceMatcher(None, [w for w, _ in a], [w for w, _ in b], autojunk=False)
-    for blk in matcher.get_matching_blocks():
-        for k in range(blk.size):
-            weight[a[blk.a + k][1]][b[blk.b + k][1]] += 1
+    weight: dict[tuple[int, int], int] = {}
+    for cell in _aligned_words(a, b, ranges, equal):
+        weight[cell] = weight.get(cell, 0) + 1
     size_a = [0] * no
     size_b = [0] * nn
-    for _, si in a:
+    for _, si, _ in a:
         size_a[si] += 1
-    for _, sj in b:
+    for _, sj, _ in b:
         size_b[sj] += 1
-
-    def ok(i: int, j: int) -> bool:
-        return weight[i][j] >= max(2, 0.25 * min(size_a[i], size_b[j]))
-
-    best = [[0] * (nn + 1) for _ in range(no + 1)]
-    for i in range(no - 1, -1, -1):
-        for j in range(nn - 1, -1, -1):
-            take = best[i + 1][j + 1] + weight[i][j] if ok(i, j) else -1
-            best[i][j] = max(best[i + 1][j], best[i][j + 1], take)
-    pairs: dict[int, int] = {}
-    i = j = 0
-    while i < no and j < nn:
-        if ok(i, j) and best[i][j] == best[i + 1][j + 1] + weight[i][j]:
-            pairs[i] = j
-            i, j = i + 1, j + 1
-        elif best[i][j] == best[i + 1][j]:
-            i += 1
-        else:
-            j += 1
+    cells = [
+        (i, j, w) for (i, j), w in weight.items() if w >= max(2, 0.25 * min(size_a[i], size_b[j]))
+    ]
+    pairs = _heaviest_chain(cells, nn)
     # a single unpaired sentence on each side of a gap is a rewrite of the other
     anchors = [(-1, -1), *sorted(pairs.items()), (no, nn)]
     for (i0, j0), (i1, j1) in itertools.pairwise(anchors):
         if i1 - i0 == 2 and j1 - j0 == 2:
             pairs[i0 + 1] = j0 + 1
+    return pairs
+
+
+def _heaviest_chain(cells: list[tuple[int, int, int]], width: int) -> dict[int, int]:
+    """The heaviest set of cells (i, j, weight) increasing in both i and j.
+
+    A weighted longest increasing subsequence: cells by i, and by j downwards within
+    one i so that no i is used twice; a Fenwick tree keeps the best chain ending
+    below each j. O(k log k) for k cells.
+    """
+    cells = sorted(cells, key=lambda c: (c[0], -c[1]))
+    tree: list[tuple[int, int]] = [(0, -1)] * (width + 1)  # (total, cell index)
+    best: list[tuple[int, int]] = []  # per cell: (total, previous cell index)
+
+    def query(j: int) -> tuple[int, int]:  # best over columns < j
+        out = (0, -1)
+        while j > 0:
+            out = max(out, tree[j])
+            j -= j & -j
+        return out
+
+    def update(j: int, value: tuple[int, int]) -> None:
+        j += 1
+        while j <= width:
+            tree[j] = max(tree[j], value)
+            j += j & -j
+
+    for n, (_, j, w) in enumerate(cells):
+        total, prev = query(j)
+        best.append((total + w, prev))
+        update(j, (total + w, n))
+    pairs: dict[int, int] = {}
+    n = max(range(len(best)), key=lambda k: (best[k][0], -k), default=-1)
+    while n >= 0:
+        pairs[cells[n][0]] = cells[n][1]
+        n = best[n][1]
     return pairs
 
 
@@ -2231,7 +2287,8 @@ def find_key_changes(
     if old_text == new_text and known_refs is None:
         return ()
     old, new = _read(old_text), _read(new_text)
-    pairs = _pair_sentences(old, new)
+    ranges = _span_ranges(spans)
+    pairs = _pair_sentences(old, new, ranges, [s.kind == "equal" for s in spans])
     findings: list[_Finding] = []
     if old_text != new_text:
         values = _value_findings(old, new, pairs)
@@ -2245,7 +2302,6 @@ def find_key_changes(
         findings += _term_findings(old, new, pairs)
     if known_refs is not None:
         findings += _ref_findings(new_text, known_refs)
-    ranges = _span_ranges(spans)
     seen: set[tuple[str, str | None, str | None]] = set()
     unique: list[_Finding] = []
     for f in findings:
