@@ -273,5 +273,29 @@ def list_(corpus: str | None) -> None:
     click.echo(text, nl=False)
 
 
+class Terminated(BaseException):
+    """SIGTERM, raised where the process is so that cleanup (``finally``) runs."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def main() -> None:
-    cli(prog_name="clausetrack")
+    """The console script. Interruptions exit 130 (SIGINT) or 143 (SIGTERM), never 0 or 1,
+    which would read as a finished comparison; partial output is never left behind."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        code = cli.main(prog_name="clausetrack", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo("Error: interrupted; nothing was written", err=True)
+        sys.exit(130)
+    except Terminated:
+        click.echo("Error: terminated; nothing was written", err=True)
+        sys.exit(143)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -150,7 +150,8 @@ def render_text(c: Comparison, color: bool = False) -> str:
         lines.append(f"Path: {' → '.join(c.path)}")
     lines.append(_counts_line(c))
     for party, ws in c.words_by_party.items():
-        lines.append(f"  {_party_name(c, party)}: +{ws.inserted} −{ws.deleted} words")
+        name = _terminal_safe(_party_name(c, party))
+        lines.append(f"  {name}: +{ws.inserted} −{ws.deleted} words")
     keys = [k for d in c.clauses for k in d.key_changes]
     if keys:
         lines += ["", f"{b0}Key changes{b1}"]
@@ -190,8 +191,9 @@ def _escape_line_start(m: re.Match[str]) -> str:
 
 
 def md_escape(text: str) -> str:
-    """Escape ``text`` so that Markdown shows it literally, and no more than needed."""
-    text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), text)
+    """Escape ``text`` so that Markdown shows it literally, and no more than needed.
+    Control characters are shown as ``\\xNN``: they would drive a terminal or an editor."""
+    text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), _terminal_safe(text))
     return _MD_LINE_START.sub(_escape_line_start, text)
 
 
@@ -354,5 +356,12 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
     }
 
 
+# JSON escapes only C0 controls; DEL and the C1 controls (U+009B is a terminal's CSI)
+# stay raw with ensure_ascii=False. They can only occur inside strings, where \\uNNNN
+# means the same character.
+_JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f]")
+
+
 def render_json(c: Comparison) -> str:
-    return json.dumps(comparison_json(c), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(comparison_json(c), ensure_ascii=False, indent=2) + "\n"
+    return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
