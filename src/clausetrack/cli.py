@@ -22,6 +22,12 @@ CORPUS_HELP = (
     "Default: $CLAUSETRACK_CORPUS, else the current folder if it holds a corpus, "
     "else the bundled U.S.–Ukraine minerals agreement."
 )
+corpus_option = click.option("--corpus", "corpus", metavar="DIR", help=CORPUS_HELP)
+template_dir_option = click.option(
+    "--template-dir",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    help="Folder of templates searched before the packaged ones.",
+)
 SUFFIX_FORMATS = {
     ".html": "html",
     ".htm": "html",
@@ -82,7 +88,7 @@ def cli() -> None:
 @cli.command()
 @click.argument("old")
 @click.argument("new")
-@click.option("--corpus", "corpus", metavar="DIR", help=CORPUS_HELP)
+@corpus_option
 @click.option(
     "--clause",
     "clauses",
@@ -109,11 +115,7 @@ def cli() -> None:
     is_flag=True,
     help="Only the clauses with key changes (amounts, duties, ...).",
 )
-@click.option(
-    "--template-dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Folder of templates searched before the packaged ones.",
-)
+@template_dir_option
 def compare(
     old: str,
     new: str,
@@ -182,7 +184,7 @@ def _emit(text: str, output: Path | None, open_: bool) -> Path | None:
 
 
 @cli.command()
-@click.option("--corpus", "corpus", metavar="DIR", help=CORPUS_HELP)
+@corpus_option
 def check(corpus: str | None) -> None:
     """Check a corpus: every problem as path:line:col: message.
 
@@ -201,7 +203,7 @@ def check(corpus: str | None) -> None:
 
 
 @cli.command()
-@click.option("--corpus", "corpus", metavar="DIR", help=CORPUS_HELP)
+@corpus_option
 @click.option(
     "-o",
     "--output",
@@ -210,11 +212,7 @@ def check(corpus: str | None) -> None:
     show_default=True,
     help="Folder to write the site into; replaced atomically when the site is complete.",
 )
-@click.option(
-    "--template-dir",
-    type=click.Path(file_okay=False, exists=True, path_type=Path),
-    help="Folder of templates searched before the packaged ones.",
-)
+@template_dir_option
 def report(corpus: str | None, output: Path, template_dir: Path | None) -> None:
     """Write a static HTML site for the whole negotiation.
 
@@ -261,7 +259,7 @@ def _progress() -> ProgressFn | None:
 
 
 @cli.command("list")
-@click.option("--corpus", "corpus", metavar="DIR", help=CORPUS_HELP)
+@corpus_option
 def list_(corpus: str | None) -> None:
     """List the corpus's parties, versions and clauses with their ids."""
     from clausetrack import api
