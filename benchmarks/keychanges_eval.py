@@ -1,14 +1,17 @@
 """Precision and recall of clausetrack.keychanges on the labelled clause pairs.
 
-Run: ``python benchmarks/keychanges_eval.py [--show-errors] [PATH]`` (default
-``tests/data/key_changes.yaml``). Prints a table per kind and overall.
+Run: ``python benchmarks/keychanges_eval.py [--show-errors] [PATH ...]`` (default: the
+tuning set ``tests/data/key_changes.yaml`` and the holdout set
+``tests/data/key_changes_holdout.yaml``). Prints a table per kind and overall for each
+set, then for all of them together.
 
 A finding matches a label when the kinds are equal and before and after match
 once normalised by :func:`clausetrack.keychanges.normalise_value` (values by
 meaning: "$50bn" is "USD 50,000,000,000"). For the kinds whose before/after are
 words of the text (modality, negation, actor, condition, defined-term), one of
-the two normalised phrases may contain the other on word boundaries, so a label
-"shall" matches a finding "shall pay". A missing side must be missing on both.
+the two normalised phrases may contain the other on word boundaries (punctuation
+counts as one), so a label "shall" matches a finding "shall pay". A missing side
+must be missing on both.
 
 How far to trust the figures: the labels were written by the engineer who wrote
 the rules. The first 157 pairs were labelled before the detector existed; the
@@ -20,6 +23,13 @@ on new text. Eight general rules came out of it (conditions opened by "where" or
 masked values in conditions, "(this "X")" definitions, "have no right to",
 "by the end of 2025"), and one label was reworded in the same meaning
 ("2025" → "end of 2025").
+
+The holdout set (110 pairs, ``h-`` ids, 42 expecting no finding) was written and
+labelled by a second engineer before reading the rules, and scored once before any
+rule changed: precision 0.903 (65 of 72 findings right), recall 0.903 (65 of 72
+labels found); condition was the weak kind (precision 0.500, recall 0.444). The
+rules were then generalised from its misses (see the module docstring of
+clausetrack.keychanges); its figures since are no longer blind.
 """
 
 from __future__ import annotations
@@ -38,7 +48,9 @@ import yaml
 from clausetrack.keychanges import KINDS, find_key_changes, normalise_value
 from clausetrack.model import KeyChange, Op, Span
 
-DEFAULT = Path(__file__).resolve().parent.parent / "tests" / "data" / "key_changes.yaml"
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
+DEFAULT = DATA / "key_changes.yaml"
+HOLDOUT = DATA / "key_changes_holdout.yaml"
 PHRASE_KINDS = {"modality", "negation", "actor", "condition", "defined-term"}
 
 
@@ -75,7 +87,8 @@ def redline(old: str, new: str, party: str = "p", version: str = "v") -> tuple[S
 def _phrase_match(expected: str, actual: str) -> bool:
     if expected == actual:
         return True
-    a, b = f" {expected} ", f" {actual} "
+    # punctuation inside a phrase is a word boundary too: "... of the Borrower, such ..."
+    a, b = (" " + re.sub(r"[\s,;:()]+", " ", x).strip() + " " for x in (expected, actual))
     return bool(expected and actual) and (a in b or b in a)
 
 
@@ -172,8 +185,9 @@ def evaluate(cases: Sequence[dict[str, Any]]) -> Report:
     return report
 
 
-def render(report: Report) -> str:
-    lines = [
+def render(report: Report, title: str = "") -> str:
+    lines = [title] if title else []
+    lines += [
         f"{'kind':<16} {'found':>5} {'right':>5} {'labels':>6} {'recall':>6}  precision  recall"
     ]
     rows = [*report.kinds.items(), ("overall", report.overall)]
@@ -188,13 +202,18 @@ def render(report: Report) -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT)
+    parser.add_argument("paths", nargs="*", type=Path, default=[DEFAULT, HOLDOUT])
     parser.add_argument("--show-errors", action="store_true", help="list missed and wrong findings")
     args = parser.parse_args(argv)
-    report = evaluate(load(args.path))
-    print(render(report))
-    if args.show_errors:
-        print("\n".join(report.errors))
+    sets = [(path, load(path)) for path in args.paths]
+    for path, cases in sets:
+        report = evaluate(cases)
+        print(render(report, f"== {path.name}"))
+        if args.show_errors and report.errors:
+            print("\n".join(report.errors))
+        print()
+    if len(sets) > 1:
+        print(render(evaluate([c for _, cases in sets for c in cases]), "== combined"))
     return 0
 
 

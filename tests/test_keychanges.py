@@ -53,7 +53,7 @@ def test_payment_demand_removed() -> None:
     )
     f = only(changes(old, ""), "amount")
     assert (f.before, f.after) == ("USD 50,000,000,000", None)
-    assert f.summary == "Payment of USD 50 billion removed"
+    assert f.summary == "Payment demand of USD 50 billion removed"
     assert (f.party, f.version) == ("ukraine", "draft")
 
 
@@ -142,7 +142,7 @@ def test_percentage_changed() -> None:
         ),
         "percentage",
     )
-    assert f.summary == "Revenue share changed: 50% → 30%"
+    assert f.summary == "Contribution changed: 50% → 30%"
 
 
 @pytest.mark.parametrize("new", ["fifty per cent (50%)", "one half of", "50 percent"])
@@ -344,7 +344,9 @@ def test_whole_clause_added_states_the_obligation() -> None:
         "modality",
     )
     assert (f.before, f.after) == (None, "shall indemnify")
-    assert f.summary == "Obligation added: the Licensee shall indemnify"
+    assert f.summary == (
+        "Obligation added: the Licensee shall indemnify the Licensor against all third-party claims"
+    )
 
 
 # --- how findings sit on the redline --------------------------------------------------
@@ -416,11 +418,15 @@ def test_any_pair_gives_well_formed_findings(old: str, new: str) -> None:
 # --- the labelled set -----------------------------------------------------------------
 
 
-def test_labelled_set_is_well_formed() -> None:
-    cases = EVAL.load()
+LABELLED = [EVAL.DEFAULT, EVAL.HOLDOUT]
+
+
+@pytest.mark.parametrize("path", LABELLED, ids=lambda p: p.name)
+def test_labelled_set_is_well_formed(path: Path) -> None:
+    cases = EVAL.load(path)
     assert len(cases) >= 80
     assert len({c["id"] for c in cases}) == len(cases)
-    assert sum(1 for c in cases if not c["expect"]) >= 30  # plenty of rewording with no change
+    assert sum(1 for c in cases if not c["expect"]) >= len(cases) / 3  # rewording, no change
     for c in cases:
         assert isinstance(c["old"], str) and isinstance(c["new"], str), c["id"]
         for label in c["expect"]:
@@ -428,10 +434,93 @@ def test_labelled_set_is_well_formed() -> None:
             assert label.get("before") is not None or label.get("after") is not None, c["id"]
 
 
-def test_labelled_set_quality_gate() -> None:
-    """Precision first: at least 0.95 overall, and recall at least 0.85."""
-    report = EVAL.evaluate(EVAL.load())
+def test_the_holdout_set_is_new_text() -> None:
+    tuning = {(c["old"], c["new"]) for c in EVAL.load(EVAL.DEFAULT)}
+    assert not [c["id"] for c in EVAL.load(EVAL.HOLDOUT) if (c["old"], c["new"]) in tuning]
+
+
+@pytest.mark.parametrize(
+    "paths", [[p] for p in LABELLED] + [LABELLED], ids=["tuning", "holdout", "combined"]
+)
+def test_labelled_set_quality_gate(paths: list[Path]) -> None:
+    """Precision first: at least 0.95 overall, and recall at least 0.85, on each set."""
+    report = EVAL.evaluate([c for path in paths for c in EVAL.load(path)])
     overall = report.overall
     detail = EVAL.render(report) + "\n" + "\n".join(report.errors)
     assert overall.precision >= 0.95, detail
     assert overall.recall >= 0.85, detail
+
+
+# --- what a reader of a whole clause added or removed is told -------------------------
+
+
+def test_a_clause_added_whole_is_one_finding_plus_its_condition() -> None:
+    found = changes(
+        "",
+        "This Agreement shall enter into force upon its approval by the Parliament of Ukraine. "
+        "The Fund shall be managed transparently and its resources shall be directed toward "
+        "the economic development of Ukraine.",
+    )
+    assert [f.kind for f in found] == ["modality", "condition", "modality"]
+    assert found[0].summary == (
+        "Provision added: This Agreement shall enter into force upon its approval by the "
+        "Parliament of Ukraine"
+    )
+    assert found[1].after == "upon its approval by the Parliament of Ukraine"
+    assert found[2].summary.startswith("Obligation added: the Fund shall be managed transparently")
+
+
+def test_a_clause_removed_whole_names_its_payment() -> None:
+    old = "Ukraine shall provide the United States with USD 50 billion in revenue."
+    f = only(changes(old, ""), "amount")
+    assert f.summary == "Payment demand of USD 50 billion removed"
+
+
+def test_a_term_defined_in_an_added_obligation_is_told_once() -> None:
+    f = only(changes("", 'The Parties shall establish a common fund (the "Fund").'), "modality")
+    assert f.summary == 'Obligation added: the Parties shall establish a common fund (the "Fund")'
+
+
+def test_a_plain_statement_reworded_as_an_obligation_is_not_a_change() -> None:
+    assert (
+        changes(
+            "The licence granted under this clause is perpetual.",
+            "The licence granted under this clause shall continue in perpetuity.",
+        )
+        == ()
+    )
+
+
+def test_a_condition_replaced_in_the_same_place_is_one_change() -> None:
+    f = only(
+        changes(
+            "Distributions shall be made upon approval by the General Partner.",
+            "Distributions shall be made upon approval by the Advisory Committee.",
+        ),
+        "condition",
+    )
+    assert (f.before, f.after) == (
+        "upon approval by the General Partner",
+        "upon approval by the Advisory Committee",
+    )
+
+
+def test_amount_grouped_with_spaces_is_one_amount() -> None:
+    assert changes("A fee of EUR 15,000 is due.", "A fee of EUR 15 000 is due.") == ()
+
+
+# --- large texts -----------------------------------------------------------------------
+
+
+def test_a_large_text_reports_only_what_changed_nearby() -> None:
+    para = (
+        "The Licensee shall pay the fees within 30 days of each invoice, unless the "
+        "invoice is disputed in good faith. "
+    )
+    body = para * 400
+    old = body + "The Licensor may provide updates. " + body
+    new = body + "The Licensor shall provide updates. " + body
+    found = changes(old, new)
+    assert [(f.kind, f.before, f.after) for f in found] == [
+        ("modality", "may provide", "shall provide")
+    ]

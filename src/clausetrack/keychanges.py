@@ -13,24 +13,34 @@ they say nothing.
 
 How it works, in order:
 
-1. Both texts are split into sentences, and the sentences are paired through a
-   word alignment of the two texts (:mod:`difflib`, so the pairing does not
-   depend on how fine the redline is).
-2. Facts are read from each text: values (amount, percentage, date, duration),
-   predicates (who *shall*, *may*, *supports* ... do what, negated or not),
-   conditions, definitions and cross-references.
+1. Both texts are split into sentences, and the sentences are paired through the
+   words the redline keeps (for large texts, the characters it keeps), with a
+   :mod:`difflib` alignment when it keeps none.
+2. Facts are read only from the sentences with a change in them and their
+   partners (a fact in an untouched sentence is on both sides and cancels):
+   values (amount, percentage, date, duration), predicates (who *shall*, *may*,
+   *supports* ... do what, negated or not), conditions and definitions.
+   Patterns are tried only where a cheap scan of the lower-cased text finds a
+   place a value or condition can begin, so reading is linear in the text.
 3. Values, conditions and definitions present on both sides with the same
    normalised meaning cancel out. What is left is paired within paired
    sentences ("changed") or stands alone ("added" / "removed").
 4. Predicates are paired within paired sentences (same verb first, then in
    order) and compared for strength, negation and actor.
-5. Every finding is tied to the redline spans its words come from; its party and
+5. A sentence added or removed whole gives one finding that says what it does
+   (its first obligation, quoted from the subject on), or its values' findings
+   when it has values; its conditions are told too, and a term it defines is
+   not told again. A plain statement reworded as an obligation ("is perpetual"
+   → "shall continue") is no change of strength.
+6. Every finding is tied to the redline spans its words come from; its party and
    version are those of the first insertion or deletion there.
 """
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import functools
 import itertools
 import re
 from collections.abc import Callable, Collection, Sequence
@@ -107,6 +117,38 @@ _NUMBER = (
 )
 
 
+# Where a value can begin, found on the lower-cased text without IGNORECASE (five
+# times faster); each full pattern is then tried only there, with ``match``.
+_Regions = Sequence[tuple[int, int]]
+_NUM_ANCHOR = re.compile(
+    r"\d+|\b(?:" + "|".join(sorted([*_UNITS, *_SCALES], key=len, reverse=True)) + r")\b"
+)
+_CUR_ANCHOR = re.compile(r"us\$|u\.s\.\s?\$|usd|eur|gbp|uah|chf|jpy|cad|aud|cny|rub|[$€£¥₴]")
+_FRAC_ANCHOR = re.compile(r"\b(?:half|thirds?|quarters?|fourths?)\b")
+_YEAR_ANCHOR = re.compile(r"\b\d{4}\b")
+
+
+def _anchors(pattern: re.Pattern[str], lower: str, regions: _Regions) -> list[int]:
+    return [m.start() for a, b in regions for m in pattern.finditer(lower, a, b)]
+
+
+def _number_anchors(lower: str, regions: _Regions) -> list[int]:
+    """Where a number can begin: a number word, or digits not inside "1.5" or "2,000"."""
+    return [
+        pos
+        for pos in _anchors(_NUM_ANCHOR, lower, regions)
+        if not (pos and lower[pos].isdigit() and lower[pos - 1] in ".,:/")
+    ]
+
+
+def _lowered(text: str) -> str:
+    """``text`` lower-cased at the same offsets."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
 def _words_value(text: str) -> Decimal | None:
     total = 0
     current = 0
@@ -131,7 +173,7 @@ def _words_value(text: str) -> Decimal | None:
 
 def _digits_value(text: str) -> Decimal | None:
     try:
-        return Decimal(text.replace(",", ""))
+        return Decimal(re.sub(r"[,\s]", "", text))
     except InvalidOperation:
         return None
 
@@ -231,7 +273,6 @@ class _Ref:
 @dataclass
 class _Side:
     text: str
-    masked: str
     sentences: list[_Sentence]
     values: list[_Value]
     predicates: list[_Predicate]
@@ -239,10 +280,21 @@ class _Side:
     terms: list[_Term]
 
     def sent_of(self, pos: int) -> int:
-        for i, s in enumerate(self.sentences):
-            if s.start <= pos < s.end:
-                return i
-        return max(0, len(self.sentences) - 1)
+        return _sent_at(self.sentences, pos)
+
+    def mask(self, start: int, end: int) -> str:
+        """``text[start:end]`` with values, references and numbers masked (see :func:`_mask`)."""
+        return _mask(self.text, self.values, start, end)
+
+
+def _sent_at(sentences: list[_Sentence], pos: int, starts: list[int] | None = None) -> int:
+    """The index of the sentence at ``pos`` (the one before it, between two).
+
+    ``starts`` are the sentences' starts, when the caller asks many times.
+    """
+    if starts is None:
+        return max(0, bisect.bisect_right(sentences, pos, key=lambda s: s.start) - 1)
+    return max(0, bisect.bisect_right(starts, pos) - 1)
 
 
 # --- sentences and tokens ----------------------------------------------------------
@@ -275,8 +327,8 @@ _ABBREV = {
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d|[^\sA-Za-z\d]")
 
 
-def _split_sentences(text: str) -> list[_Sentence]:
-    """Sentences and semicolon-separated limbs, with their word tokens."""
+def _split_sentences(text: str, tokens: bool = True) -> list[_Sentence]:
+    """Sentences and semicolon-separated limbs, with their word tokens (``tokens``)."""
     cuts = [0]
     for m in re.finditer(r"[.;!?](?=\s+|$)|\n\s*\n", text):
         if m.group() == ".":
@@ -290,12 +342,15 @@ def _split_sentences(text: str) -> list[_Sentence]:
     for a, b in itertools.pairwise(cuts):
         if text[a:b].strip():
             sentences.append(_Sentence(a, b))
-    for s in sentences:
-        s.tokens = [
-            (m.group(), m.start() + s.start, m.end() + s.start)
-            for m in _TOKEN.finditer(text[s.start : s.end])
-        ]
+    if tokens:
+        for s in sentences:
+            _tokenise(text, s)
     return sentences
+
+
+def _tokenise(text: str, s: _Sentence) -> None:
+    if not s.tokens:
+        s.tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text, s.start, s.end)]
 
 
 def _is_word(tok: str) -> bool:
@@ -349,7 +404,10 @@ _MAGNITUDES = {
 }
 _CUR_PREFIX = r"(?P<cur>US\$|U\.S\.\s?\$|USD|EUR|GBP|UAH|CHF|JPY|CAD|AUD|CNY|RUB|\$|€|£|¥|₴)"
 _MAG = r"(?P<mag>thousand|million|billion|trillion|bn|mn|mm|mio|tn|k|m|b)\b"
-_AMOUNT_PREFIX = re.compile(rf"{_CUR_PREFIX}\s?(?P<n>{_DIGITS})(?:\s?{_MAG})?", re.IGNORECASE)
+_SPACED = r"\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d,.])"  # "15 000": a European grouping
+_AMOUNT_PREFIX = re.compile(
+    rf"{_CUR_PREFIX}\s?(?P<n>{_SPACED}|{_DIGITS})(?:\s?{_MAG})?(?![\d,.]?\d)", re.IGNORECASE
+)
 _CUR_WORDS_RE = "|".join(p for p, _ in _CURRENCY_WORDS)
 _AMOUNT_SUFFIX = re.compile(
     rf"(?<![\w$€£¥₴]){_NUMBER}(?:\s+(?P<mag>thousand|million|billion|trillion))?\s+"
@@ -376,9 +434,28 @@ def _money(cur: str, amount: Decimal) -> tuple[str, str]:
     return value, human
 
 
-def _amounts(text: str) -> list[_Value]:
+def _whole(text: str) -> tuple[str, list[tuple[int, int]]]:
+    return _lowered(text), [(0, len(text))]
+
+
+def _matches(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
+    out: list[re.Match[str]] = []
+    for pos in starts:
+        m = pattern.match(text, pos)
+        if m is not None and m.end() > m.start():
+            out.append(m)
+    return out
+
+
+def _amounts(
+    text: str, lower: str = "", regions: _Regions = (), nums: list[int] | None = None
+) -> list[_Value]:
+    if not regions:
+        lower, regions = _whole(text)
+    if nums is None:
+        nums = _number_anchors(lower, regions)
     out: list[_Value] = []
-    for m in _AMOUNT_PREFIX.finditer(text):
+    for m in _matches(_AMOUNT_PREFIX, text, _anchors(_CUR_ANCHOR, lower, regions)):
         cur = _CURRENCY_CODES[re.sub(r"\s", "", m.group("cur").lower())]
         n = _digits_value(m.group("n"))
         if n is None:
@@ -389,7 +466,7 @@ def _amounts(text: str) -> list[_Value]:
         n *= _MAGNITUDES.get(mag, 1)
         value, human = _money(cur, n)
         out.append(_Value("amount", (cur, n), value, human, m.start(), m.end()))
-    for m in _AMOUNT_SUFFIX.finditer(text):
+    for m in _matches(_AMOUNT_SUFFIX, text, nums):
         n = _number_value(m)
         if n is None:
             continue
@@ -425,16 +502,27 @@ def _percent_value(pct: Decimal, start: int, end: int) -> _Value:
     return _Value("percentage", (rounded,), shown, shown, start, end)
 
 
-def _percentages(text: str) -> list[_Value]:
+def _percentages(
+    text: str, lower: str = "", regions: _Regions = (), nums: list[int] | None = None
+) -> list[_Value]:
+    if not regions:
+        lower, regions = _whole(text)
+    if nums is None:
+        nums = _number_anchors(lower, regions)
     out: list[_Value] = []
-    for m in _PERCENT.finditer(text):
+    for m in _matches(_PERCENT, text, nums):
         n = _number_value(m)
         if n is None:
             continue
         if m.group("unit").lower().startswith(("basis", "bps")):
             n = n / 100
         out.append(_percent_value(n, m.start(), m.end()))
-    for m in _FRACTION.finditer(text):
+    fractions: dict[tuple[int, int], re.Match[str]] = {}
+    for pos in _anchors(_FRAC_ANCHOR, lower, regions):
+        for m in _FRACTION.finditer(text, max(0, pos - 8), pos + 16):
+            if m.start() <= pos < m.end():
+                fractions[m.span()] = m
+    for m in fractions.values():
         if m.group("bare"):
             pct = Decimal(50)
         else:
@@ -490,46 +578,58 @@ _DATE_PATTERNS = [
 ]
 
 
-def _dates(text: str) -> list[_Value]:
+def _date_matches(text: str, lower: str, regions: _Regions) -> list[re.Match[str]]:
+    """Every date names a year: the patterns are tried around each four-digit number."""
+    found: dict[tuple[int, int, int], re.Match[str]] = {}
+    for pos in _anchors(_YEAR_ANCHOR, lower, regions):
+        for n, pattern in enumerate(_DATE_PATTERNS):
+            for m in pattern.finditer(text, max(0, pos - 60), pos + 12):
+                if m.start() <= pos < m.end():
+                    found[(n, *m.span())] = m
+    return [found[k] for k in sorted(found)]
+
+
+def _dates(text: str, lower: str = "", regions: _Regions = ()) -> list[_Value]:
+    if not regions:
+        lower, regions = _whole(text)
     out: list[_Value] = []
-    for pattern in _DATE_PATTERNS:
-        for m in pattern.finditer(text):
-            groups = m.groupdict()
-            year = int(groups["y"])
-            if groups.get("edge"):
-                first = groups["edge"].lower() in ("beginning", "start")
-                when = date(year, 1, 1) if first else date(year, 12, 31)
-                human = f"{groups['edge'].lower()} of {year}"
-                out.append(
-                    _Value("date", (when.isoformat(),), when.isoformat(), human, m.start(), m.end())
-                )
+    for m in _date_matches(text, lower, regions):
+        groups = m.groupdict()
+        year = int(groups["y"])
+        if groups.get("edge"):
+            first = groups["edge"].lower() in ("beginning", "start")
+            when = date(year, 1, 1) if first else date(year, 12, 31)
+            human = f"{groups['edge'].lower()} of {year}"
+            out.append(
+                _Value("date", (when.isoformat(),), when.isoformat(), human, m.start(), m.end())
+            )
+            continue
+        if groups.get("a"):
+            a, b = int(groups["a"]), int(groups["b"])
+            if a > 12 >= b:
+                day, month = a, b
+            elif b > 12 >= a:
+                day, month = b, a
+            else:  # 01/02/2025: day and month cannot be told apart
+                raw = m.group()
+                out.append(_Value("date", (raw,), raw, raw, m.start(), m.end()))
                 continue
-            if groups.get("a"):
-                a, b = int(groups["a"]), int(groups["b"])
-                if a > 12 >= b:
-                    day, month = a, b
-                elif b > 12 >= a:
-                    day, month = b, a
-                else:  # 01/02/2025: day and month cannot be told apart
-                    raw = m.group()
-                    out.append(_Value("date", (raw,), raw, raw, m.start(), m.end()))
-                    continue
-            else:
-                month = int(groups["mm"]) if groups.get("mm") else _MONTHS[groups["m"].lower()]
-                if not groups.get("d"):
-                    if groups["m"].lower() == "may" and groups["m"] != "May":
-                        continue  # "May 2025" is a month; "may 2025" in running text is not
-                    shown = f"{year:04d}-{month:02d}"
-                    out.append(_Value("date", (shown,), shown, shown, m.start(), m.end()))
-                    continue
-                day = int(groups["d"])
-            try:
-                when = date(year, month, day)
-            except ValueError:
+        else:
+            month = int(groups["mm"]) if groups.get("mm") else _MONTHS[groups["m"].lower()]
+            if not groups.get("d"):
+                if groups["m"].lower() == "may" and groups["m"] != "May":
+                    continue  # "May 2025" is a month; "may 2025" in running text is not
+                shown = f"{year:04d}-{month:02d}"
+                out.append(_Value("date", (shown,), shown, shown, m.start(), m.end()))
                 continue
-            iso = when.isoformat()
-            human = f"{when.day} {when.strftime('%B')} {when.year}"
-            out.append(_Value("date", (iso,), iso, human, m.start(), m.end()))
+            day = int(groups["d"])
+        try:
+            when = date(year, month, day)
+        except ValueError:
+            continue
+        iso = when.isoformat()
+        human = f"{when.day} {when.strftime('%B')} {when.year}"
+        out.append(_Value("date", (iso,), iso, human, m.start(), m.end()))
     return out
 
 
@@ -553,9 +653,18 @@ _UNIT_CLASS = {
 }
 
 
-def _durations(text: str) -> list[_Value]:
+_PERPETUAL_LOW = re.compile(_PERPETUAL.pattern)
+
+
+def _durations(
+    text: str, lower: str = "", regions: _Regions = (), nums: list[int] | None = None
+) -> list[_Value]:
+    if not regions:
+        lower, regions = _whole(text)
+    if nums is None:
+        nums = _number_anchors(lower, regions)
     out: list[_Value] = []
-    for m in _DURATION.finditer(text):
+    for m in _matches(_DURATION, text, nums):
         n = _number_value(m)
         if n is None:
             continue
@@ -570,7 +679,7 @@ def _durations(text: str) -> list[_Value]:
         out.append(
             _Value("duration", (cls, n * _UNIT_BASE[unit]), shown, shown, m.start(), m.end())
         )
-    for m in _PERPETUAL.finditer(text):
+    for m in (m for a, b in regions for m in _PERPETUAL_LOW.finditer(lower, a, b)):
         out.append(_Value("duration", ("perpetual",), "perpetual", "perpetual", m.start(), m.end()))
     return out
 
@@ -592,12 +701,19 @@ def _drop_overlaps(values: list[_Value]) -> list[_Value]:
     return kept
 
 
-def _read_values(text: str) -> list[_Value]:
+def _read_values(text: str, lower: str, regions: _Regions) -> list[_Value]:
+    """The values in ``regions`` of ``text`` (``lower`` is it lower-cased), in order."""
     found: list[_Value] = []
     # amounts first: "USD 50 billion" must not also read as a duration or a date
     taken: list[_Value] = []
-    for reader in (_amounts, _percentages, _dates, _durations):
-        mine = _drop_overlaps(reader(text))
+    nums = _number_anchors(lower, regions)
+    for mine in (
+        _amounts(text, lower, regions, nums),
+        _percentages(text, lower, regions, nums),
+        _dates(text, lower, regions),
+        _durations(text, lower, regions, nums),
+    ):
+        mine = _drop_overlaps(mine)
         mine = [v for v in mine if not any(v.start < t.end and t.start < v.end for t in taken)]
         taken.extend(mine)
         found.extend(mine)
@@ -850,6 +966,8 @@ _PARTY_NOUNS = {
     "authority",
     "court",
     "tribunal",
+    "arbitrator",
+    "arbitrators",
     "minister",
     "ministry",
 }
@@ -943,6 +1061,7 @@ _NON_AGENTS = {
 }
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _lemma(word: str) -> str:
     """A crude stem that is the same for "agree", "agrees" and "agreed"."""
     w = word.lower().replace("’", "'")
@@ -1002,7 +1121,9 @@ def _party_like(phrase: str) -> bool:
     for w in words:
         lw = w.lower()
         if head and (
-            lw in _PREPOSITIONS or lw in ("of", "over") or (lw == w and lw.endswith("ed"))
+            lw in _PREPOSITIONS
+            or lw in ("of", "over")
+            or (lw == w and lw.endswith("ed") and "-" not in lw)
         ):
             break
         head.append(w)
@@ -1015,308 +1136,341 @@ def _party_like(phrase: str) -> bool:
     return len(head) == 1 and head[0][0].isupper() and head[0].lower() not in _DETERMINERS
 
 
-def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> list[_Predicate]:
-    s = sentences[sent_index]
-    toks = s.tokens
-    out: list[_Predicate] = []
-    low = [t[0].lower() for t in toks]
-    i = 0
-    while i < len(toks):
-        word = low[i]
-        level: int | None = None
-        head = i
-        j = i + 1
-        negated = False
-        phrase_words: list[str] = []
-        lemma = ""
-        passive_agent: tuple[int, int] | None = None
-        passive = False
-        if word in _MODALS and not (toks[i][0] == "May" and i > 0):
-            if word == "may" and j < len(toks) and toks[j][0][:1].isdigit():
-                i += 1
-                continue
-            level = _MODALS[word]
-            phrase_words.append(word)
-            # adverbs, negation, "at its (sole) discretion"
-            while j < len(toks):
-                w = low[j]
-                if w in ("not", "never"):
-                    negated = True
-                    phrase_words.append("not")
-                    j += 1
-                elif (
-                    w in _ADVERBS
-                    or (
-                        w.endswith("ly")
-                        and len(w) > 4
-                        and w not in ("apply", "supply", "rely", "reply")
-                    )
-                    or w == ","
-                ):
-                    j += 1
-                elif (
-                    w == "at" and j + 1 < len(toks) and low[j + 1] in ("its", "their", "his", "her")
-                ):
-                    k = j + 2
-                    while k < len(toks) and low[k] not in ("discretion", ",") and k < j + 6:
-                        k += 1
-                    j = k + 1 if k < len(toks) and low[k] == "discretion" else j + 1
-                elif w == "no" and j + 1 < len(toks) and low[j + 1] == "longer":
-                    negated = True
-                    phrase_words.append("not")
-                    j += 2
-                else:
-                    break
-            if j >= len(toks) or not _is_word(toks[j][0]):
-                i += 1
-                continue
-            rest = side_text[toks[j][1] : s.end]
-            eff = _EFFORTS.match(rest)
-            if eff:
-                q = (eff.group("q") or "").lower()
-                level = 4 if {"best", "all"} & set(q.split()) else 3
-                lemma = _lemma(eff.group("v"))
-                words_n = len(re.findall(r"\S+", rest[: eff.end()]))
-                phrase_words.extend(re.sub(r"\s+", " ", rest[: eff.end()]).lower().split())
-                j += words_n - 1
-            elif low[j] == "be":
-                k = j + 1
-                while k < len(toks) and (
-                    low[k] in _ADVERBS or (low[k].endswith("ly") and len(low[k]) > 4)
-                ):
-                    k += 1
-                if k < len(toks) and low[k] in ("not",):
-                    negated = True
-                    k += 1
-                if k >= len(toks) or not _is_word(toks[k][0]):
-                    i += 1
-                    continue
-                verb = low[k]
-                if verb in _COPULAR and not (k + 1 < len(toks) and low[k + 1] == "by"):
-                    lemma = verb
-                    phrase_words.extend(["be", verb])
-                    if _COPULAR[verb] >= 0 and k + 2 < len(toks) and low[k + 1] == "to":
-                        level = min(level, _COPULAR[verb]) if level != 5 else _COPULAR[verb]
-                        phrase_words.extend(["to", low[k + 2]])
-                        lemma = _lemma(low[k + 2])
-                        k += 2
-                    j = k
-                elif _is_participle(verb):
-                    passive = True
-                    lemma = _lemma(verb)
-                    phrase_words.extend(["be", verb])
-                    j = k
-                    m = j + 1
-                    while m < len(toks) and (
-                        low[m] in _ADVERBS or (low[m].endswith("ly") and len(low[m]) > 4)
-                    ):
-                        m += 1
-                    if m < len(toks) and low[m] == "by" and m + 1 < len(toks):
-                        end = _np_end(toks, m + 1)
-                        if end > m + 1:
-                            passive_agent = (m + 1, end)
-                else:
-                    lemma = verb
-                    phrase_words.extend(["be", verb])
-                    j = k
-            elif (
-                low[j] == "have"
-                and j + 4 < len(toks)
-                and low[j + 1] in ("the", "a", "no")
-                and low[j + 2] == "right"
-                and low[j + 3] == "to"
-                and _is_word(toks[j + 4][0])
-            ):
-                level = 1
-                if low[j + 1] == "no":
-                    negated = True
-                phrase_words.extend(["have", low[j + 1], "right", "to", low[j + 4]])
-                j += 4
-                lemma = _lemma(low[j])
-            else:
-                verb = low[j]
-                lemma = _lemma(verb)
-                phrase_words.append(verb)
-                if lemma in _TO:
-                    if j + 2 < len(toks) and low[j + 1] == "to" and _is_word(toks[j + 2][0]):
-                        phrase_words.extend(["to", low[j + 2]])
-                        lemma = _lemma(low[j + 2])
-                        j += 2
-                        if level == 5:
-                            level = 3
-                elif lemma in _WEAK and level == 5:
-                    level = 3
-            end_tok = j
-        elif (
-            _lemma(word) in _STRONG
-            and word.endswith("s")
-            and i > 0
-            and _is_word(toks[i - 1][0])
-            and (
-                toks[i - 1][0][0].isupper()
-                or low[i - 1] in _PARTY_NOUNS
-                or low[i - 1] in _ADVERBS
-                or low[i - 1].endswith("ly")
-            )
-            and low[i - 1] not in ("the", "a", "an", "this", "its", "their")
-        ) or (
-            word
-            in ("agree", "undertake", "commit", "acknowledge", "support", "recognise", "recognize")
-            and i > 0
-            and low[i - 1] in ("you", "parties", "sides", "we")
-        ):
-            lemma = _lemma(word)
-            level = _STRONG[lemma]
-            phrase_words.append(word)
-            j = i
-            if lemma in _TO:
-                if j + 2 < len(toks) and low[j + 1] == "to":
-                    k = j + 2
-                    while k < len(toks) and (
-                        low[k] in _ADVERBS or (low[k].endswith("ly") and len(low[k]) > 4)
-                    ):
-                        k += 1
-                    if k < len(toks) and _is_word(toks[k][0]):
-                        phrase_words.extend(["to", low[k]])
-                        lemma = _lemma(low[k])
-                        j = k
-                else:
-                    i += 1
-                    continue  # "agree that ...", "agrees with ..."
-            if level < 0:
-                level = None
-            end_tok = j
-        elif word in ("is", "are") and i + 1 < len(toks):
-            k = i + 1
-            neg = False
-            if low[k] == "not":
-                neg = True
+def _plural_subject(word: str) -> bool:
+    """Whether a base-form verb after ``word`` has a plural party for subject.
+
+    "the Parties agree", "you undertake", "the Guarantor States support".
+    """
+    low = word.lower()
+    if low in ("you", "we", "they"):
+        return True
+    return low.endswith("s") and (low in _PARTY_NOUNS or (word[:1].isupper() and len(word) > 3))
+
+
+@dataclass
+class _Head:
+    """The verb phrase of a predicate, as read forwards from its head word."""
+
+    end_tok: int
+    level: int | None
+    phrase_words: list[str]
+    lemma: str
+    negated: bool = False
+    passive: bool = False
+    passive_agent: tuple[int, int] | None = None
+
+
+_Tokens = list[tuple[str, int, int]]
+
+
+def _is_adverb(w: str) -> bool:
+    return w in _ADVERBS or (w.endswith("ly") and len(w) > 4)
+
+
+def _modal_lead(low: list[str], toks: _Tokens, j: int, head: _Head) -> int:
+    """After a modal: skip adverbs and "at its (sole) discretion", note "not"."""
+    while j < len(toks):
+        w = low[j]
+        if w in ("not", "never"):
+            head.negated = True
+            head.phrase_words.append("not")
+            j += 1
+        elif (_is_adverb(w) and w not in ("apply", "supply", "rely", "reply")) or w == ",":
+            j += 1
+        elif w == "at" and j + 1 < len(toks) and low[j + 1] in ("its", "their", "his", "her"):
+            k = j + 2
+            while k < len(toks) and low[k] not in ("discretion", ",") and k < j + 6:
                 k += 1
+            j = k + 1 if k < len(toks) and low[k] == "discretion" else j + 1
+        elif w == "no" and j + 1 < len(toks) and low[j + 1] == "longer":
+            head.negated = True
+            head.phrase_words.append("not")
+            j += 2
+        else:
+            break
+    return j
+
+
+def _be_phrase(low: list[str], toks: _Tokens, j: int, head: _Head) -> bool:
+    """ "shall be required to pay", "shall be paid by ...", "shall be liable"."""
+    k = j + 1
+    while k < len(toks) and _is_adverb(low[k]):
+        k += 1
+    if k < len(toks) and low[k] == "not":
+        head.negated = True
+        k += 1
+    if k >= len(toks) or not _is_word(toks[k][0]):
+        return False
+    verb = low[k]
+    head.phrase_words.extend(["be", verb])
+    head.lemma = verb
+    if verb in _COPULAR and not (k + 1 < len(toks) and low[k + 1] == "by"):
+        if _COPULAR[verb] >= 0 and k + 2 < len(toks) and low[k + 1] == "to":
+            level = head.level
+            head.level = min(level, _COPULAR[verb]) if level not in (None, 5) else _COPULAR[verb]
+            head.phrase_words.extend(["to", low[k + 2]])
+            head.lemma = _lemma(low[k + 2])
+            k += 2
+    elif _is_participle(verb):
+        head.passive = True
+        head.lemma = _lemma(verb)
+        m = k + 1
+        while m < len(toks) and _is_adverb(low[m]):
+            m += 1
+        if m < len(toks) and low[m] == "by" and m + 1 < len(toks):
+            end = _np_end(toks, m + 1)
+            if end > m + 1:
+                head.passive_agent = (m + 1, end)
+    head.end_tok = k
+    return True
+
+
+def _modal_head(side_text: str, s: _Sentence, low: list[str], i: int) -> _Head | None:
+    """ "shall pay", "may not disclose", "shall use reasonable efforts to deliver" ..."""
+    toks = s.tokens
+    if low[i] == "may" and i + 1 < len(toks) and toks[i + 1][0][:1].isdigit():
+        return None  # "May 2025"
+    head = _Head(i, _MODALS[low[i]], [low[i]], "")
+    j = _modal_lead(low, toks, i + 1, head)
+    if j >= len(toks) or not _is_word(toks[j][0]):
+        return None
+    rest = side_text[toks[j][1] : s.end]
+    eff = _EFFORTS.match(rest)
+    if eff:
+        q = (eff.group("q") or "").lower()
+        head.level = 4 if {"best", "all"} & set(q.split()) else 3
+        head.lemma = _lemma(eff.group("v"))
+        head.phrase_words.extend(re.sub(r"\s+", " ", rest[: eff.end()]).lower().split())
+        head.end_tok = j + len(re.findall(r"\S+", rest[: eff.end()])) - 1
+        return head
+    if low[j] == "be":
+        return head if _be_phrase(low, toks, j, head) else None
+    if (
+        low[j] == "have"
+        and j + 4 < len(toks)
+        and low[j + 1] in ("the", "a", "no")
+        and low[j + 2] == "right"
+        and low[j + 3] == "to"
+        and _is_word(toks[j + 4][0])
+    ):
+        head.level = 1
+        head.negated = head.negated or low[j + 1] == "no"
+        head.phrase_words.extend(["have", low[j + 1], "right", "to", low[j + 4]])
+        head.end_tok = j + 4
+        head.lemma = _lemma(low[j + 4])
+        return head
+    verb = low[j]
+    head.lemma = _lemma(verb)
+    head.phrase_words.append(verb)
+    head.end_tok = j
+    if head.lemma in _TO:
+        if j + 2 < len(toks) and low[j + 1] == "to" and _is_word(toks[j + 2][0]):
+            head.phrase_words.extend(["to", low[j + 2]])
+            head.lemma = _lemma(low[j + 2])
+            head.end_tok = j + 2
+            if head.level == 5:
+                head.level = 3
+    elif head.lemma in _WEAK and head.level == 5:
+        head.level = 3
+    return head
+
+
+def _is_strong_head(toks: _Tokens, low: list[str], i: int) -> bool:
+    """ "Ukraine undertakes", "the Parties agree", "the United States supports"."""
+    word = low[i]
+    if i == 0 or not _is_word(toks[i - 1][0]):
+        return False
+    prev = low[i - 1]
+    if (
+        _lemma(word) in _STRONG
+        and word.endswith("s")
+        and (toks[i - 1][0][0].isupper() or prev in _PARTY_NOUNS or _is_adverb(prev))
+        and prev not in ("the", "a", "an", "this", "its", "their")
+    ):
+        return True
+    return word in _BASE_FORMS and _plural_subject(toks[i - 1][0])
+
+
+_BASE_FORMS = ("agree", "undertake", "commit", "acknowledge", "support", "recognise", "recognize")
+
+
+def _strong_head(low: list[str], toks: _Tokens, i: int) -> _Head | None:
+    lemma = _lemma(low[i])
+    level: int | None = _STRONG[lemma]
+    head = _Head(i, level, [low[i]], lemma)
+    if lemma in _TO:
+        if not (i + 2 < len(toks) and low[i + 1] == "to"):
+            return None  # "agree that ...", "agrees with ..."
+        k = i + 2
+        while k < len(toks) and _is_adverb(low[k]):
+            k += 1
+        if k < len(toks) and _is_word(toks[k][0]):
+            head.phrase_words.extend(["to", low[k]])
+            head.lemma = _lemma(low[k])
+            head.end_tok = k
+    if level is not None and level < 0:
+        head.level = None
+    return head
+
+
+def _copula_head(low: list[str], toks: _Tokens, i: int) -> _Head | None:
+    """ "is required to pay", "are encouraged to take", "is not liable"."""
+    k = i + 1
+    if k >= len(toks):
+        return None
+    neg = low[k] == "not"
+    k += neg
+    if k >= len(toks) or low[k] not in _COPULAR:
+        return None
+    words = [low[i]] + (["not"] if neg else [])
+    if _COPULAR[low[k]] >= 1 and k + 2 < len(toks) and low[k + 1] == "to":
+        return _Head(
+            k + 2, _COPULAR[low[k]], [*words, low[k], "to", low[k + 2]], _lemma(low[k + 2]), neg
+        )
+    if _COPULAR[low[k]] < 0:
+        return _Head(k, None, [*words, low[k]], low[k], neg)
+    return None
+
+
+def _head_at(side_text: str, s: _Sentence, low: list[str], i: int) -> _Head | None:
+    """The predicate whose head word is token ``i``, if it is one."""
+    toks = s.tokens
+    word = low[i]
+    if word in _MODALS and not (toks[i][0] == "May" and i > 0):
+        return _modal_head(side_text, s, low, i)
+    if _is_strong_head(toks, low, i):
+        return _strong_head(low, toks, i)
+    if word in ("is", "are"):
+        return _copula_head(low, toks, i)
+    if (
+        word in ("does", "do")
+        and i + 2 < len(toks)
+        and low[i + 1] == "not"
+        and _is_word(toks[i + 2][0])
+    ):
+        return _Head(i + 2, None, [word, "not", low[i + 2]], _lemma(low[i + 2]), True)
+    return None
+
+
+_HEAD_WORDS = frozenset(_MODALS) | {"is", "are", "does", "do"} | set(_BASE_FORMS)
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _maybe_head(word: str) -> bool:
+    return word in _HEAD_WORDS or (word.endswith("s") and _lemma(word) in _STRONG)
+
+
+def _subject_start(low: list[str], toks: _Tokens, head: int, prev_end: int) -> tuple[int, int]:
+    """Where the subject of the predicate headed at ``head`` begins, and ends (a, b)."""
+    a = head
+    while a > 0 and _is_adverb(low[a - 1]):
+        a -= 1
+    b = a
+    while b > 0:
+        t = toks[b - 1]
+        if t[2] <= prev_end:
+            break
+        if not (_is_word(t[0]) or t[0] in ("'", "’")) or low[b - 1] in _SUBORDINATORS:
+            break
+        b -= 1
+    if prev_end >= 0 and b < a:
+        # after an earlier predicate: the subject follows the last "and"/"or"
+        conj = [k for k in range(b, a) if low[k] in ("and", "or", "but")]
+        if conj:
+            b = conj[-1] + 1
+    return b, a
+
+
+def _predicate(
+    side_text: str,
+    s: _Sentence,
+    sent_index: int,
+    low: list[str],
+    i: int,
+    h: _Head,
+    out: list[_Predicate],
+) -> _Predicate:
+    """A predicate from its head, with its subject (who is bound) read backwards."""
+    toks = s.tokens
+    prev_end = max((p.end for p in out), default=-1)
+    b, a = _subject_start(low, toks, i, prev_end)
+    negated = h.negated
+    ellipsis = b == a and a > 0 and low[a - 1] in ("and", "or", "but")
+    before_subject = low[b - 1] if b > 0 else ""
+    subordinate = before_subject in _SUBORDINATORS and not (
+        before_subject == "that" and b > 1 and low[b - 2] in _THAT_MAIN
+    )
+    while b < a and len(toks[b][0]) == 1 and toks[b][0].isalpha() and toks[b][0] not in "AI":
+        b += 1  # a list label: "(c) You must ..."
+    subject_toks = toks[b:a]
+    clause_start = toks[b][1] if b < a else toks[i][1]
+    actor: str | None = None
+    actor_start = actor_end = toks[i][1]
+    subject_negates = False
+    if subject_toks and " ".join(low[b:a]) in (
+        "in no event",
+        "under no circumstances",
+        "at no time",
+    ):
+        negated = True
+    elif ellipsis and out:
+        actor = out[-1].actor
+        actor_start, actor_end = out[-1].actor_start, out[-1].actor_end
+        subject_negates = out[-1].subject_negates
+        negated = negated or out[-1].subject_negates
+    elif subject_toks and len(subject_toks) <= 10 and low[b] not in _PREPOSITIONS:
+        actor_start, actor_end = subject_toks[0][1], subject_toks[-1][2]
+        actor = side_text[actor_start:actor_end]
+        if low[b] in ("no", "neither", "nothing", "none"):
+            subject_negates = negated = True
+    agent = None
+    if h.passive:
+        actor = None
+        if h.passive_agent is not None:
+            ag = toks[h.passive_agent[0] : h.passive_agent[1]]
+            text = side_text[ag[0][1] : ag[-1][2]]
             if (
-                k < len(toks)
-                and low[k] in _COPULAR
-                and _COPULAR[low[k]] >= 1
-                and k + 2 < len(toks)
-                and low[k + 1] == "to"
+                _party_like(text)
+                and ag[-1][0].lower() not in _NON_AGENTS
+                and not re.search(r"\d", text)
             ):
-                level = _COPULAR[low[k]]
-                negated = neg
-                phrase_words.extend([word] + (["not"] if neg else []) + [low[k], "to", low[k + 2]])
-                lemma = _lemma(low[k + 2])
-                end_tok = k + 2
-            elif k < len(toks) and low[k] in _COPULAR and _COPULAR[low[k]] < 0:
-                level = None
-                negated = neg
-                phrase_words.extend([word] + (["not"] if neg else []) + [low[k]])
-                lemma = low[k]
-                end_tok = k
-            else:
-                i += 1
-                continue
-        elif (
-            word in ("does", "do")
-            and i + 2 < len(toks)
-            and low[i + 1] == "not"
-            and _is_word(toks[i + 2][0])
-        ):
-            level = None
-            negated = True
-            lemma = _lemma(low[i + 2])
-            phrase_words.extend([word, "not", low[i + 2]])
-            end_tok = i + 2
-        else:
-            i += 1
+                actor, actor_start, actor_end = text, ag[0][1], ag[-1][2]
+                agent = text
+    if actor is not None and actor.lower() in _PRONOUNS:
+        actor = None
+    return _Predicate(
+        sent=sent_index,
+        start=toks[i][1],
+        end=toks[min(h.end_tok, len(toks) - 1)][2],
+        phrase=" ".join(w for w in h.phrase_words if w),
+        level=h.level,
+        negated=negated,
+        subject_negates=subject_negates,
+        lemma=h.lemma,
+        actor=actor,
+        actor_start=actor_start,
+        actor_end=actor_end,
+        subordinate=subordinate,
+        clause_start=clause_start,
+        agent=agent,
+    )
+
+
+def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> list[_Predicate]:
+    """The predicates of one sentence, in order: modal, "undertakes to", "is required to" ..."""
+    s = sentences[sent_index]
+    low = [t[0].lower() for t in s.tokens]
+    out: list[_Predicate] = []
+    heads = [k for k, w in enumerate(low) if _maybe_head(w)]
+    i = 0
+    for k in heads:
+        if k < i:
             continue
-        # the subject: back from the head to a clause boundary
-        a = head
-        while a > 0 and (
-            low[a - 1] in _ADVERBS or (low[a - 1].endswith("ly") and len(low[a - 1]) > 4)
-        ):
-            a -= 1
-        b = a
-        prev_end = max((p.end for p in out), default=-1)
-        while b > 0:
-            t = toks[b - 1]
-            lt = low[b - 1]
-            if t[2] <= prev_end:
-                break
-            if not (_is_word(t[0]) or t[0] in ("'", "’")) or lt in _SUBORDINATORS:
-                break
-            b -= 1
-        if prev_end >= 0 and b < a:
-            # after an earlier predicate: the subject follows the last "and"/"or"
-            conj = [k for k in range(b, a) if low[k] in ("and", "or", "but")]
-            if conj:
-                b = conj[-1] + 1
-        ellipsis = b == a and a > 0 and low[a - 1] in ("and", "or", "but")
-        before_subject = low[b - 1] if b > 0 else ""
-        subordinate = before_subject in _SUBORDINATORS and not (
-            before_subject == "that" and b > 1 and low[b - 2] in _THAT_MAIN
-        )
-        while b < a and len(toks[b][0]) == 1 and toks[b][0].isalpha() and toks[b][0] not in "AI":
-            b += 1  # a list label: "(c) You must ..."
-        subject_toks = toks[b:a]
-        clause_start = toks[b][1] if b < a else toks[head][1]
-        inverted = bool(subject_toks) and " ".join(low[b:a]) in (
-            "in no event",
-            "under no circumstances",
-            "at no time",
-        )
-        actor: str | None
-        actor_start = actor_end = toks[head][1]
-        subject_negates = False
-        if inverted:
-            negated = True
-            actor = None
-        elif ellipsis and out:
-            actor = out[-1].actor
-            actor_start, actor_end = out[-1].actor_start, out[-1].actor_end
-            subject_negates = out[-1].subject_negates
-            negated = negated or out[-1].subject_negates
-        elif subject_toks and len(subject_toks) <= 10 and low[b] not in _PREPOSITIONS:
-            actor_start, actor_end = subject_toks[0][1], subject_toks[-1][2]
-            actor = side_text[actor_start:actor_end]
-            if low[b] in ("no", "neither", "nothing", "none"):
-                subject_negates = True
-                negated = True
-        else:
-            actor = None
-        agent = None
-        if passive:
-            actor = None
-            if passive_agent is not None:
-                ag = toks[passive_agent[0] : passive_agent[1]]
-                text = side_text[ag[0][1] : ag[-1][2]]
-                head_word = ag[-1][0].lower()
-                if (
-                    _party_like(text)
-                    and head_word not in _NON_AGENTS
-                    and not re.search(r"\d", text)
-                ):
-                    actor, actor_start, actor_end = text, ag[0][1], ag[-1][2]
-                    agent = text
-        if actor is not None and actor.lower() in _PRONOUNS:
-            actor = None
-        phrase = " ".join(w for w in phrase_words if w)
-        out.append(
-            _Predicate(
-                sent=sent_index,
-                start=toks[head][1],
-                end=toks[min(end_tok, len(toks) - 1)][2],
-                phrase=phrase,
-                level=level,
-                negated=negated,
-                subject_negates=subject_negates,
-                lemma=lemma,
-                actor=actor,
-                actor_start=actor_start,
-                actor_end=actor_end,
-                subordinate=subordinate,
-                clause_start=clause_start,
-                agent=agent,
-            )
-        )
-        i = max(end_tok, i) + 1
+        h = _head_at(side_text, s, low, k)
+        if h is None:
+            continue
+        out.append(_predicate(side_text, s, sent_index, low, k, h, out))
+        i = max(h.end_tok, k) + 1
     return _continuations(side_text, s, sent_index, out)
 
 
@@ -1374,10 +1528,14 @@ _COND_NOUNS = (
     r"recommendation|proposal|instructions?|decision"
 )
 _COND_START = re.compile(
-    r"\bunless\b|\bexcept\s+(?:if|where|when)\b|^\s*where\b"
+    r"\bunless\b|\bexcept\s+(?:if|where|when)\b"
     r"|\b(?:except|save)\s+as\s+(?:otherwise\s+)?(?:provided|set\s+out|stated|specified|agreed)\b"
     r"|\b(?:only\s+)?if\b(?!\s+(?:any|applicable|so|necessary|appropriate|not)\b)"
+    r"(?!\s+and\s+(?:only\s+)?to\s+the\s+extent\b)"
+    r"|\b(?:except|save|other\s+than)\s+in\s+(?:the\s+)?(?:case|event)\s+(?:of|that)\b"
     r"|\bin\s+the\s+event\s+(?:that|of)\b|\bin\s+case\s+(?:of|that)?"
+    r"|\b(?:after|following|upon|on)\s+(?:the\s+)?(?:date\s+of\s+(?:the\s+)?)?"
+    r"(?:deposit|exchange)\s+of\s+(?:the\s+)?(?:[a-z]+\s+)?instruments?\s+of\b"
     r"|\bprovided\s*(?:,\s*however,?\s*)?(?:that|always\s+that)\b|\bproviding\s+that\b"
     r"|\bon\s+(?:the\s+)?condition\s+that\b|\b(?:conditional|contingent)\s+(?:up)?on\b"
     r"|\bsubject\s+to\b|\b(?:so|as)\s+long\s+as\b"
@@ -1388,7 +1546,15 @@ _COND_START = re.compile(
     r"(?:consent|approval|authori[sz]ation|permission)\b",
     re.IGNORECASE,
 )
-_COND_END = re.compile(r",\s|;|:|\.(?:\s|$)|$")
+_COND_END = re.compile(
+    r",\s|;|:|\.(?:\s|$)|$|\s(?=(?:and|or|but)\s+(?:shall|must|may|will|should|can)\b)"
+)
+# "without the Landlord's consent, such consent not to be unreasonably withheld"
+_COND_QUALIFIER = re.compile(
+    r",\s*(?:such|which|whose)\s+(?:consent|approval|authori[sz]ation|permission)\s+"
+    r"(?:shall\s+|is\s+)?not\s+(?:to\s+)?be\s+unreasonably\b",
+    re.IGNORECASE,
+)
 _NEGATIVE_MARKERS = re.compile(r"^(?:unless|except|save|without|only\s+without)\b", re.IGNORECASE)
 _COND_STOP = {
     "the",
@@ -1449,24 +1615,47 @@ _COND_STOP = {
 }
 
 
-def _conditions(text: str, masked: str, side_sents: list[_Sentence]) -> list[_Condition]:
+_COND_ANCHOR = re.compile(
+    r"\b(?:unless|except|where|save|other|only|if|in|provided|providing|on|conditional|"
+    r"contingent|subject|so|as|upon|with|without|after|following)\b"
+)
+
+
+def _conditions(side: _Side, lower: str, active: Collection[int]) -> list[_Condition]:
+    """The conditions of the ``active`` sentences: from an opening word to a comma."""
+    text = side.text
     out: list[_Condition] = []
-    for si, s in enumerate(side_sents):
-        body = text[s.start : s.end]
-        for m in _COND_START.finditer(body):
-            start = s.start + m.start()
-            stop = _COND_END.search(body, m.end(), m.end() + 400)  # "$" ends a long one
-            end = s.start + (stop.start() if stop else len(body))
+    for si in sorted(active):
+        s = side.sentences[si]
+        for pos in (m.start() for m in _COND_ANCHOR.finditer(lower, s.start, s.end)):
+            if out and out[-1].start <= pos < out[-1].end:
+                continue
+            if lower.startswith("where", pos):
+                m = _WHERE.match(text, pos) if not text[s.start : pos].strip() else None
+            else:
+                m = _COND_START.match(text, pos)
+            if m is None:
+                continue
+            start = m.start()
+            stop = _COND_END.search(text, m.end(), min(s.end, m.end() + 400))
+            end = stop.start() if stop else s.end
+            if _COND_QUALIFIER.match(text, end):
+                more = _COND_END.search(text, end + 2, min(s.end, end + 400))
+                end = more.start() if more else s.end
             cond_text = text[start:end].rstrip()
             end = start + len(cond_text)
-            if not cond_text or (out and out[-1].start <= start < out[-1].end):
+            if not cond_text:
                 continue
             # values, references and numbers are masked: their own findings tell of them
-            words = re.findall(r"[a-z0-9<>-]+", re.sub(r"['’]s\b", "", masked[start:end].lower()))
+            masked = side.mask(start, end).lower()
+            words = re.findall(r"[a-z0-9<>-]+", re.sub(r"['’]s\b", "", masked))
             content = frozenset(_lemma(w) for w in words if w not in _COND_STOP)
             negative = bool(_NEGATIVE_MARKERS.match(cond_text))
             out.append(_Condition(si, start, end, cond_text, (negative, content)))
     return out
+
+
+_WHERE = re.compile(r"where\b", re.IGNORECASE)
 
 
 # --- defined terms ----------------------------------------------------------------------
@@ -1487,9 +1676,10 @@ _TERM_BARE = re.compile(
 )
 
 
-def _terms(text: str, sentences: list[_Sentence]) -> list[_Term]:
+def _terms(text: str, sentences: list[_Sentence], active: Collection[int]) -> list[_Term]:
     out: list[_Term] = []
-    for si, s in enumerate(sentences):
+    for si in sorted(active):
+        s = sentences[si]
         body = text[s.start : s.end]
         for pattern in (_TERM_PAREN, _TERM_MEANS, _TERM_BARE):
             for m in pattern.finditer(body):
@@ -1606,49 +1796,64 @@ def _dangling(ref: _Ref, known: set[str]) -> bool:
 # --- reading one side ------------------------------------------------------------------------
 
 
-def _mask(text: str, values: list[_Value]) -> str:
-    """``text`` with values, references and numbers blanked out, at the same offsets.
+def _mask(text: str, values: list[_Value], start: int, end: int) -> str:
+    """``text[start:end]`` with values, references and numbers blanked out, at the same offsets.
 
     Each masked run reads as one placeholder ("<v>"), whatever it was, so "within 12
     months" and "within 6 months" mask alike.
     """
-    spans = [(v.start, v.end) for v in values]
-    spans += [(m.start(), m.end()) for m in _REF.finditer(text)]
-    spans += [(m.start(), m.end()) for m in re.finditer(r"\d[\d,.]*", text)]
-    blank = [False] * len(text)
+    sub = text[start:end]
+    spans = [(v.start - start, v.end - start) for v in values if v.start < end and start < v.end]
+    spans += [m.span() for m in _REF.finditer(sub)]
+    spans += [m.span() for m in re.finditer(r"\d[\d,.]*", sub)]
+    blank = [False] * len(sub)
     for a, b in spans:
-        for k in range(a, b):
+        for k in range(max(a, 0), min(b, len(sub))):
             blank[k] = True
-    chars = list(text)
+    chars = list(sub)
     k = 0
-    while k < len(text):
+    while k < len(sub):
         if not blank[k]:
             k += 1
             continue
         e = k
-        while e < len(text) and blank[e]:
+        while e < len(sub) and blank[e]:
             e += 1
         chars[k:e] = list(("<v>" if e - k >= 3 else "#" * (e - k)).ljust(e - k))
         k = e
     return "".join(chars)
 
 
-def _read(text: str) -> _Side:
-    sentences = _split_sentences(text)
-    values = _read_values(text)
-    predicates: list[_Predicate] = []
-    for i in range(len(sentences)):
-        predicates.extend(_predicates(text, sentences, i))
-    masked = _mask(text, values)
-    conditions = _conditions(text, masked, sentences)
-    return _Side(text, masked, sentences, values, predicates, conditions, _terms(text, sentences))
+def _runs(sentences: list[_Sentence], active: Collection[int]) -> list[tuple[int, int]]:
+    """The stretches of text the ``active`` sentences cover, consecutive ones merged."""
+    runs: list[tuple[int, int]] = []
+    for i in sorted(active):
+        s = sentences[i]
+        if runs and runs[-1][1] >= s.start - 2:
+            runs[-1] = (runs[-1][0], s.end)
+        else:
+            runs.append((s.start, s.end))
+    return runs
 
 
-def _word_tokens(side: _Side) -> list[tuple[str, int, int]]:
+def _read(text: str, sentences: list[_Sentence], active: Collection[int]) -> _Side:
+    """The facts of the ``active`` sentences of one side (the others are left unread)."""
+    lower = _lowered(text)
+    values = _read_values(text, lower, _runs(sentences, active)) if active else []
+    side = _Side(text, sentences, values, [], [], [])
+    for i in sorted(active):
+        _tokenise(text, sentences[i])
+        side.predicates.extend(_predicates(text, sentences, i))
+    side.conditions = _conditions(side, lower, active)
+    side.terms = _terms(text, sentences, active)
+    return side
+
+
+def _word_tokens(sentences: list[_Sentence]) -> list[tuple[str, int, int]]:
     """(lower-cased word, sentence index, offset) for every word or number of a side."""
     return [
         (t[0].lower(), si, t[1])
-        for si, s in enumerate(side.sentences)
+        for si, s in enumerate(sentences)
         for t in s.tokens
         if _is_word(t[0]) or t[0][:1].isdigit()
     ]
@@ -1687,25 +1892,78 @@ def _aligned_words(
     return out
 
 
-def _pair_sentences(
-    old: _Side, new: _Side, ranges: list[tuple[int, int, int, int]], equal: list[bool]
-) -> dict[int, int]:
-    """Old sentence index → new sentence index, in order, through the kept words."""
+#: Above this many characters (old and new together) sentences are paired by the
+#: characters their kept spans share rather than word by word, and only sentences
+#: with a change in them are read.
+_LARGE = 20_000
+
+
+def _char_weights(
+    old: list[_Sentence],
+    new: list[_Sentence],
+    ranges: list[tuple[int, int, int, int]],
+    equal: list[bool],
+) -> tuple[dict[tuple[int, int], int], list[int], list[int]]:
+    """Characters each (old, new) sentence pair shares through the kept spans; sizes."""
+    weight: dict[tuple[int, int], int] = {}
+    at_old, at_new = [s.start for s in old], [s.start for s in new]
+    for k, (os_, oe, ns, _) in enumerate(ranges):
+        if not equal[k]:
+            continue
+        pos = os_
+        while pos < oe:
+            i, j = _sent_at(old, pos, at_old), _sent_at(new, ns + pos - os_, at_new)
+            stop = min(oe, old[i].end if old[i].end > pos else oe)
+            stop = min(stop, os_ + (new[j].end - ns) if new[j].end > ns + pos - os_ else oe)
+            stop = max(stop, pos + 1)
+            weight[(i, j)] = weight.get((i, j), 0) + stop - pos
+            pos = stop
+    return weight, [s.end - s.start for s in old], [s.end - s.start for s in new]
+
+
+def _word_weights(
+    old: list[_Sentence],
+    new: list[_Sentence],
+    ranges: list[tuple[int, int, int, int]],
+    equal: list[bool],
+) -> tuple[dict[tuple[int, int], int], list[int], list[int]]:
+    """Words each (old, new) sentence pair shares; the sentences' sizes in words."""
     a, b = _word_tokens(old), _word_tokens(new)
-    no, nn = len(old.sentences), len(new.sentences)
-    if not no or not nn:
-        return {}
     weight: dict[tuple[int, int], int] = {}
     for cell in _aligned_words(a, b, ranges, equal):
         weight[cell] = weight.get(cell, 0) + 1
-    size_a = [0] * no
-    size_b = [0] * nn
+    size_a, size_b = [0] * len(old), [0] * len(new)
     for _, si, _ in a:
         size_a[si] += 1
     for _, sj, _ in b:
         size_b[sj] += 1
+    return weight, size_a, size_b
+
+
+def _pair_sentences(
+    old: list[_Sentence],
+    new: list[_Sentence],
+    ranges: list[tuple[int, int, int, int]],
+    equal: list[bool],
+    weak: set[int],
+    large: bool = False,
+) -> dict[int, int]:
+    """Old sentence index → new sentence index, in order, through the kept words.
+
+    Old sentences paired only because each stands alone between two pairs (a
+    rewrite that keeps too few words) are added to ``weak``. With ``large`` the
+    kept characters are counted instead of words (no tokens needed).
+    """
+    no, nn = len(old), len(new)
+    if not no or not nn:
+        return {}
+    weights = _char_weights if large else _word_weights
+    weight, size_a, size_b = weights(old, new, ranges, equal)
+    least = 12 if large else 2
     cells = [
-        (i, j, w) for (i, j), w in weight.items() if w >= max(2, 0.25 * min(size_a[i], size_b[j]))
+        (i, j, w)
+        for (i, j), w in weight.items()
+        if w >= max(least, 0.25 * min(size_a[i], size_b[j]))
     ]
     pairs = _heaviest_chain(cells, nn)
     # a single unpaired sentence on each side of a gap is a rewrite of the other
@@ -1713,7 +1971,38 @@ def _pair_sentences(
     for (i0, j0), (i1, j1) in itertools.pairwise(anchors):
         if i1 - i0 == 2 and j1 - j0 == 2:
             pairs[i0 + 1] = j0 + 1
+            weak.add(i0 + 1)
     return pairs
+
+
+def _active(
+    old: list[_Sentence],
+    new: list[_Sentence],
+    ranges: list[tuple[int, int, int, int]],
+    equal: list[bool],
+    pairs: dict[int, int],
+) -> tuple[set[int], set[int]]:
+    """The sentences with a change in them, on each side, and their partners."""
+    act_old: set[int] = set()
+    act_new: set[int] = set()
+    at_old, at_new = [s.start for s in old], [s.start for s in new]
+    for k, (os_, oe, ns, ne) in enumerate(ranges):
+        if equal[k]:
+            continue
+        for sents, at, act, a, b in (
+            (old, at_old, act_old, os_, oe),
+            (new, at_new, act_new, ns, ne),
+        ):
+            if not sents:
+                continue
+            first, last = _sent_at(sents, a, at), _sent_at(sents, max(a, b - 1), at)
+            act.update(range(first, last + 1))
+            if b == a and first > 0 and sents[first].start >= a - 1:
+                act.add(first - 1)  # a change at a sentence boundary touches both
+    back = {j: i for i, j in pairs.items()}
+    act_new.update(pairs[i] for i in list(act_old) if i in pairs)
+    act_old.update(back[j] for j in list(act_new) if j in back)
+    return act_old, act_new
 
 
 def _heaviest_chain(cells: list[tuple[int, int, int]], width: int) -> dict[int, int]:
@@ -1787,11 +2076,15 @@ _AMOUNT_LABELS = [
     ("maximum", "Cap"),
     ("contribut", "Contribution"),
     ("invest", "Investment"),
-    ("revenue", "Revenue demand"),
+    ("revenue", "Revenue"),
     ("pay", "Payment"),
+    ("provid", "Payment"),
+    ("transfer", "Transfer"),
+    ("remit", "Payment"),
     ("sum\\b", "Sum"),
 ]
 _PERCENT_LABELS = [
+    ("contribut", "Contribution"),
     ("revenue", "Revenue share"),
     ("royalt", "Royalty share"),
     ("profit", "Profit share"),
@@ -1851,6 +2144,8 @@ def _label(kind: str, text: str, sent: _Sentence, v: _Value) -> str:
     for needle, name in lexicon:
         for m in re.finditer(rf"\b{needle}", before):
             distance = len(before) - m.end()
+            if kind == "percentage" and distance <= 12:
+                distance = -200  # the verb that governs it: "contribute 50 percent of ..."
             if best is None or distance < best[0]:
                 best = (distance, name)
         for m in re.finditer(rf"\b{needle}", after):
@@ -1858,7 +2153,18 @@ def _label(kind: str, text: str, sent: _Sentence, v: _Value) -> str:
             distance = m.start() - 100
             if best is None or distance < best[0]:
                 best = (distance, name)
-    return best[1] if best else _GENERIC[kind]
+    if best is None:
+        return _GENERIC[kind]
+    name = best[1]
+    # "Ukraine shall provide the United States with USD 50 billion": a demand on a party
+    demand = r"\b(?:shall|must|will)\s+(?:\w+\s+)?(?:pay|provide|transfer|remit)"
+    if (
+        kind == "amount"
+        and name in ("Payment", "Transfer", "Revenue")
+        and re.search(demand, before)
+    ):
+        return "Payment demand"
+    return name
 
 
 def _value_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_Finding]:
@@ -1962,23 +2268,30 @@ def _clause_text(text: str, p: _Predicate) -> str:
     )
 
 
-def _predicate_findings(
-    old: _Side, new: _Side, pairs: dict[int, int], value_sents: tuple[set[int], set[int]]
-) -> list[_Finding]:
-    out: list[_Finding] = []
-    old_lemmas = {_lemma(t[0]) for s in old.sentences for t in s.tokens if _is_word(t[0])}
-    new_lemmas = {_lemma(t[0]) for s in new.sentences for t in s.tokens if _is_word(t[0])}
+def _side_lemmas(side: _Side) -> set[str]:
+    """The stems of every word of a side (each distinct word stemmed once)."""
+    return {_lemma(w) for w in set(re.findall(r"[a-z][a-z'’\-]*[a-z]|[a-z]", side.text.lower()))}
+
+
+def _match_predicates(
+    old: _Side, new: _Side, pairs: dict[int, int]
+) -> tuple[list[tuple[_Predicate, _Predicate]], list[_Predicate], set[int]]:
+    """Predicates paired within paired sentences: same verb first, then main verbs in order.
+
+    Returns the pairs, the old predicates left alone and the indexes of the new ones paired.
+    """
     matched_new: set[int] = set()
     unmatched_old: list[_Predicate] = []
+    matches: list[tuple[_Predicate, _Predicate]] = []
     by_sent_new: dict[int, list[int]] = {}
     for idx, q in enumerate(new.predicates):
         by_sent_new.setdefault(q.sent, []).append(idx)
-    for si in range(len(old.sentences)):
-        ps = [p for p in old.predicates if p.sent == si]
+    by_sent_old: dict[int, list[_Predicate]] = {}
+    for p in old.predicates:
+        by_sent_old.setdefault(p.sent, []).append(p)
+    for si, ps in by_sent_old.items():
         target = pairs.get(si)
-        qs = by_sent_new.get(target, []) if target is not None else []
-        free = [k for k in qs if k not in matched_new]
-        matches: list[tuple[_Predicate, _Predicate]] = []
+        free = [k for k in by_sent_new.get(target, [])] if target is not None else []
         rest: list[_Predicate] = []
         for p in ps:
             k = next((k for k in free if new.predicates[k].lemma == p.lemma), None)
@@ -1996,45 +2309,98 @@ def _predicate_findings(
                 matches.append((p, new.predicates[k]))
             rest = [p for p in rest if p.subordinate]
         unmatched_old.extend(rest)
-        for p, q in matches:
-            out.extend(_compare_predicates(p, q, old.masked, new.masked))
-    for p in unmatched_old:
-        if p.subordinate or p.level is None or p.lemma in new_lemmas:
+    return matches, unmatched_old, matched_new
+
+
+def _gist(text: str, sent: _Sentence, start: int, words: int = 18) -> str:
+    """What a sentence says, from ``start`` (its subject), cut to a few words."""
+    said = _one_line(text[max(start, sent.start) : sent.end]).rstrip(" .;,:")
+    parts = said.split(" ")
+    if len(parts) > words:
+        said = " ".join(parts[:words]).rstrip(",;:") + " …"
+    first = said.split(" ", 1)[0]
+    return said[:1].lower() + said[1:] if first in ("The", "Each", "Either", "Any") else said
+
+
+def _strength_of(p: _Predicate) -> str:
+    """ "Obligation", "Permission" ...; "Provision" when no party is bound by it."""
+    level = _effective_level(p)
+    if level is not None and level >= 4 and not p.agent:
+        passive = " be " in f" {p.phrase} "
+        if p.subject_negates or not (passive or (p.actor and _party_like(p.actor))):
+            return "Provision"
+    return _strength_word(level)
+
+
+def _lone_predicate_findings(
+    side: _Side,
+    lone: Sequence[_Predicate],
+    other: _Side,
+    pairs: dict[int, int],
+    value_sents: set[int],
+    whole: set[int],
+    added: bool,
+) -> list[_Finding]:
+    """Obligations with no counterpart: added (``added``) or removed.
+
+    ``pairs`` maps this side's sentences to the other's. A sentence that went (or
+    came) whole gives one finding that says what it does; its values, when it has
+    some, say it instead. ``whole`` collects those sentences.
+    """
+    out: list[_Finding] = []
+    other_lemmas = _side_lemmas(other)
+    for p in lone:
+        if p.subordinate or p.level is None or p.lemma in other_lemmas:
             continue
-        if p.sent in value_sents[0] and pairs.get(p.sent) is None:
+        target = pairs.get(p.sent)
+        if target is None and (p.sent in value_sents or p.sent in whole):
             continue
+        if target is not None and not _has_main_predicate(other, target):
+            continue  # an obligation reworded as a plain statement ("is perpetual"), or back
+        what = "added" if added else "removed"
+        if target is None:
+            whole.add(p.sent)
+            start = p.clause_start if p.clause_start >= 0 else p.start
+            said = _gist(side.text, side.sentences[p.sent], start)
+        else:
+            said = _clause_text(side.text, p)
+        rng = ((p.start, p.end),)
         out.append(
             _Finding(
                 "modality",
-                p.phrase,
-                None,
-                f"{_strength_word(_effective_level(p))} removed: {_clause_text(old.text, p)}",
-                ((p.start, p.end),),
-                (),
-            )
-        )
-    paired_new = set(pairs.values())
-    for k, q in enumerate(new.predicates):
-        if k in matched_new or q.subordinate or q.level is None or q.lemma in old_lemmas:
-            continue
-        if q.sent in value_sents[1] and q.sent not in paired_new:
-            continue
-        out.append(
-            _Finding(
-                "modality",
-                None,
-                q.phrase,
-                f"{_strength_word(_effective_level(q))} added: {_clause_text(new.text, q)}",
-                (),
-                ((q.start, q.end),),
+                None if added else p.phrase,
+                p.phrase if added else None,
+                f"{_strength_of(p)} {what}: {said}",
+                () if added else rng,
+                rng if added else (),
             )
         )
     return out
 
 
-def _compare_predicates(
-    p: _Predicate, q: _Predicate, old_masked: str, new_masked: str
+def _predicate_findings(
+    old: _Side,
+    new: _Side,
+    pairs: dict[int, int],
+    strong: dict[int, int],
+    value_sents: tuple[set[int], set[int]],
+    whole: tuple[set[int], set[int]],
 ) -> list[_Finding]:
+    matches, unmatched_old, matched_new = _match_predicates(old, new, pairs)
+    out: list[_Finding] = []
+    for p, q in matches:
+        out.extend(_compare_predicates(p, q, old, new))
+    # a sentence rewritten beyond recognition is, for its obligations, one gone and one come
+    back = {j: i for i, j in strong.items()}
+    lone_new = [q for k, q in enumerate(new.predicates) if k not in matched_new]
+    out += _lone_predicate_findings(
+        old, unmatched_old, new, strong, value_sents[0], whole[0], False
+    )
+    out += _lone_predicate_findings(new, lone_new, old, back, value_sents[1], whole[1], True)
+    return out
+
+
+def _compare_predicates(p: _Predicate, q: _Predicate, old: _Side, new: _Side) -> list[_Finding]:
     out: list[_Finding] = []
     if p.subordinate or q.subordinate:
         return out
@@ -2070,8 +2436,8 @@ def _compare_predicates(
                 )
             )
     if p.actor and q.actor and _party_like(p.actor) and _party_like(q.actor):
-        ka = _actor_key(old_masked[p.actor_start : p.actor_end])
-        kb = _actor_key(new_masked[q.actor_start : q.actor_end])
+        ka = _actor_key(old.mask(p.actor_start, p.actor_end))
+        kb = _actor_key(new.mask(q.actor_start, q.actor_end))
         if ka and kb and ka != kb:
             before, after = _actor_shown(p.actor), _actor_shown(q.actor)
             out.append(
@@ -2093,6 +2459,28 @@ def _has_main_predicate(side: _Side, sent: int) -> bool:
     )
 
 
+def _condition_partner(
+    c: _Condition, left_old: list[_Condition], left_new: list[_Condition], target: int | None
+) -> _Condition | None:
+    """The new condition that ``c`` became, in the paired sentence ``target``.
+
+    One that shares enough of its words; else, when each sentence of the pair lost
+    and gained exactly one condition of the same sense ("if", "unless"), that one.
+    """
+    if target is None:
+        return None
+    same = [d for d in left_new if d.sent == target and d.key[0] == c.key[0]]
+    for d in same:
+        union = c.key[1] | d.key[1]
+        if union and len(c.key[1] & d.key[1]) / len(union) >= 0.3:
+            return d
+    mine = [x for x in left_old if x.sent == c.sent]
+    theirs = [d for d in left_new if d.sent == target]
+    if len(mine) == 1 and len(theirs) == 1 and same:
+        return same[0]
+    return None
+
+
 def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_Finding]:
     out: list[_Finding] = []
     left_new = list(new.conditions)
@@ -2103,19 +2491,11 @@ def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_
             left_new.remove(twin)
         else:
             left_old.append(c)
-    paired_new = set(pairs.values())
     for c in left_old:
         target = pairs.get(c.sent)
         if target is None and _has_main_predicate(old, c.sent):
-            continue  # the whole sentence went: its obligation's findings tell of it
-        partner = None
-        for d in left_new:
-            if d.sent != target or d.key[0] != c.key[0]:
-                continue
-            union = c.key[1] | d.key[1]
-            if union and len(c.key[1] & d.key[1]) / len(union) >= 0.3:
-                partner = d
-                break
+            continue  # the whole sentence went: its obligation's finding tells of it
+        partner = _condition_partner(c, left_old, left_new, target)
         if partner is not None:
             left_new.remove(partner)
             out.append(
@@ -2140,8 +2520,6 @@ def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_
                 )
             )
     for d in left_new:
-        if d.sent not in paired_new and _has_main_predicate(new, d.sent):
-            continue
         out.append(
             _Finding(
                 "condition", None, d.text, f"Condition added: {d.text}", (), ((d.start, d.end),)
@@ -2150,7 +2528,14 @@ def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_
     return out
 
 
-def _term_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_Finding]:
+def _term_findings(
+    old: _Side, new: _Side, pairs: dict[int, int], whole: tuple[set[int], set[int]]
+) -> list[_Finding]:
+    """Defined terms renamed, introduced or dropped.
+
+    A term defined in a sentence that came or went whole with an obligation is part
+    of what that obligation's finding quotes, so it is not told again.
+    """
     out: list[_Finding] = []
     left_new = list(new.terms)
     left_old: list[_Term] = []
@@ -2160,6 +2545,8 @@ def _term_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_Findi
             left_new.remove(twin)
         else:
             left_old.append(t)
+    left_old = [t for t in left_old if t.sent not in whole[0]]
+    left_new = [u for u in left_new if u.sent not in whole[1]]
     for t in left_old:
         target = pairs.get(t.sent)
         partner = next((u for u in left_new if target is not None and u.sent == target), None)
@@ -2238,19 +2625,28 @@ def _span_ranges(spans: Sequence[Span]) -> list[tuple[int, int, int, int]]:
 
 
 def _locate(
-    f: _Finding, spans: Sequence[Span], ranges: list[tuple[int, int, int, int]]
+    f: _Finding,
+    spans: Sequence[Span],
+    ranges: list[tuple[int, int, int, int]],
+    ends: tuple[list[int], list[int]],
 ) -> tuple[int, int]:
-    hit: list[int] = []
-    for i, (os_, oe, ns, ne) in enumerate(ranges):
-        if any(a < oe and os_ < b for a, b in f.old_ranges if oe > os_) or any(
-            a < ne and ns < b for a, b in f.new_ranges if ne > ns
-        ):
-            hit.append(i)
+    """The spans a finding comes from: the changed ones among those its words touch.
+
+    ``ends`` are the spans' ends in the old and in the new text (both non-decreasing).
+    """
+    hit: set[int] = set()
+    for side, wanted in ((0, f.old_ranges), (2, f.new_ranges)):
+        for a, b in wanted:
+            i = bisect.bisect_right(ends[side // 2], a)  # the first span ending after a
+            while i < len(ranges) and ranges[i][side] < b:
+                if ranges[i][side + 1] > ranges[i][side]:
+                    hit.add(i)
+                i += 1
     if not hit:
         # a finding at an empty spot (an empty text): the nearest span
         return (0, min(1, len(spans)))
     changed = [i for i in hit if spans[i].kind != "equal"]
-    chosen = changed or hit
+    chosen = changed or sorted(hit)
     return min(chosen), max(chosen) + 1
 
 
@@ -2286,9 +2682,15 @@ def find_key_changes(
     _check_spans(old_text, new_text, spans)
     if old_text == new_text and known_refs is None:
         return ()
-    old, new = _read(old_text), _read(new_text)
+    large = len(old_text) + len(new_text) > _LARGE
+    old_sents = _split_sentences(old_text, tokens=not large)
+    new_sents = _split_sentences(new_text, tokens=not large)
     ranges = _span_ranges(spans)
-    pairs = _pair_sentences(old, new, ranges, [s.kind == "equal" for s in spans])
+    equal = [s.kind == "equal" for s in spans]
+    weak: set[int] = set()
+    pairs = _pair_sentences(old_sents, new_sents, ranges, equal, weak, large)
+    act_old, act_new = _active(old_sents, new_sents, ranges, equal, pairs)
+    old, new = _read(old_text, old_sents, act_old), _read(new_text, new_sents, act_new)
     findings: list[_Finding] = []
     if old_text != new_text:
         values = _value_findings(old, new, pairs)
@@ -2297,9 +2699,11 @@ def find_key_changes(
             {new.sent_of(r[0]) for f in values if f.before is None for r in f.new_ranges},
         )
         findings += values
-        findings += _predicate_findings(old, new, pairs, added_removed)
+        whole: tuple[set[int], set[int]] = (set(), set())
+        strong = {i: j for i, j in pairs.items() if i not in weak}
+        findings += _predicate_findings(old, new, pairs, strong, added_removed, whole)
         findings += _condition_findings(old, new, pairs)
-        findings += _term_findings(old, new, pairs)
+        findings += _term_findings(old, new, pairs, whole)
     if known_refs is not None:
         findings += _ref_findings(new_text, known_refs)
     seen: set[tuple[str, str | None, str | None]] = set()
@@ -2316,8 +2720,9 @@ def find_key_changes(
         )
     findings = unique
     located: list[tuple[tuple[int, int, int, int], KeyChange]] = []
+    ends = ([r[1] for r in ranges], [r[3] for r in ranges])
     for f in findings:
-        start, end = _locate(f, spans, ranges)
+        start, end = _locate(f, spans, ranges, ends)
         party = version = None
         for s in spans[start:end]:
             if s.kind != "equal":
