@@ -110,11 +110,19 @@ def run_once(
     return elapsed, peak, proc.returncode
 
 
-def measure(cmd: list[str], runs: int, cap: float, stdout: Path | None = None) -> Timing:
+def measure(
+    cmd: list[str],
+    runs: int,
+    cap: float,
+    stdout: Path | None = None,
+    before: Callable[[], None] | None = None,
+) -> Timing:
     times: list[float] = []
     peak = 0.0
     status = 0
     for n in range(runs):
+        if before is not None:
+            before()
         t, mb, status = run_once(cmd, cap, stdout)
         peak = max(peak, mb)
         if t is None:
@@ -201,7 +209,14 @@ QUALITY: dict[str, Callable[[str], dict[str, int]]] = {
 }
 
 
-def compare_tools(pairs: list[inputs.Pair], runs: int, cap: float, slow_cap: float) -> list[str]:
+def compare_tools(
+    pairs: list[inputs.Pair],
+    runs: int,
+    cap: float,
+    slow_cap: float,
+    times: dict[str, dict[str, Timing]],
+    quality: dict[str, dict[str, dict[str, int]]],
+) -> list[str]:
     rows = [
         "| input | tool | wall (median) | runs | peak memory | × clausetrack | change regions | "
         "words marked | split words |",
@@ -222,16 +237,19 @@ def compare_tools(pairs: list[inputs.Pair], runs: int, cap: float, slow_cap: flo
             t = measure(cmd, runs, tool_cap, stdout)
             done = t.seconds is not None and out.exists()
             q = QUALITY[tool](out.read_text(encoding="utf-8")) if tool in QUALITY and done else None
+            times.setdefault(pair.name, {})[tool] = t
+            if q:
+                quality.setdefault(pair.name, {})[tool] = q
             if tool == "clausetrack":
                 base = t.seconds
             if t.seconds and base:
                 ratio = f"{t.seconds / base:.1f}×"
             else:
                 ratio = f"> {tool_cap / base:.0f}×" if base else ""
-            quality = f"{q['regions']} | {q['words']} | {q['split']}" if q else "– | – | –"
+            qtext = f"{q['regions']} | {q['words']} | {q['split']}" if q else "– | – | –"
             rows.append(
                 f"| {pair.name} | {tool} | {t.time_text()} | {t.runs} | {t.peak_mb:.0f} MB "
-                f"| {ratio} | {quality} |"
+                f"| {ratio} | {qtext} |"
             )
             print(rows[-1], flush=True)
         if pair.edits:
@@ -242,42 +260,268 @@ def compare_tools(pairs: list[inputs.Pair], runs: int, cap: float, slow_cap: flo
     return rows
 
 
-def cli_runs(sizes: list[int], runs: int, cap: float) -> list[str]:
+# The command with key-change detection switched off (it is being rewritten and timed
+# separately): the same CLI, with the detector's finder replaced before it runs.
+NO_KEY_CHANGES = (
+    "import sys\n"
+    "import clausetrack.compare as c\n"
+    "c._key_change_finder = lambda: None\n"
+    "from clausetrack.cli import main\n"
+    "sys.argv[0] = 'clausetrack'\n"
+    "main()\n"
+)
+
+
+@dataclass
+class CliJob:
+    name: str
+    root: Path | None  # None: the bundled corpus
+    args: list[str]
+    key_changes: bool
+
+
+def cli_command(job: CliJob, out: Path) -> list[str]:
+    extra = ["-o", str(out)]
+    corpus = ["--corpus", str(job.root)] if job.root else []
+    base = [str(CLAUSETRACK)] if job.key_changes else [sys.executable, "-c", NO_KEY_CHANGES]
+    return [*base, *job.args, *extra, *corpus]
+
+
+def shown(job: CliJob) -> str:
+    out = "site/" if job.args[0] == "report" else "out.html"
+    corpus = " --corpus DIR" if job.root else ""
+    return " ".join(["clausetrack", *job.args, "-o", out]) + corpus
+
+
+def cli_runs(sizes: list[int], runs: int, cap: float, figures: dict[str, Timing]) -> list[str]:
     if not CLAUSETRACK.exists():
         return ["(the `clausetrack` command is not installed in this environment)"]
     rows = [
-        "| corpus | command | wall (median) | runs | peak memory | exit |",
-        "|---|---|---|---|---|---|",
+        "| corpus | command | key changes | wall (median) | runs | peak memory | exit |",
+        "|---|---|---|---|---|---|---|",
     ]
-    jobs: list[tuple[str, Path, list[str]]] = []
+    jobs: list[CliJob] = [
+        CliJob("bundled corpus", None, ["compare", "us-initial", "signed"], True),
+        CliJob("bundled corpus", None, ["compare", "us-initial", "signed"], False),
+    ]
+    rewrite = inputs.heavy_rewrites()[1]
+    root = WORK / "corpus-rewrite-35k"
+    shutil.rmtree(root, ignore_errors=True)
+    inputs.corpus_whole(root, rewrite)
+    jobs += [
+        CliJob("35 KB rewrite, one clause", root, ["compare", "v1", "v2"], kc)
+        for kc in (True, False)
+    ]
     for size in sizes:
-        root = WORK / f"corpus-whole-{size // 1000}k"
+        kb = size // 1000
+        root = WORK / f"corpus-whole-{kb}k"
         shutil.rmtree(root, ignore_errors=True)
         inputs.corpus_whole(root, inputs.generated(size))
-        jobs.append(
-            (f"whole document in one clause, {size // 1000} KB", root, ["compare", "v1", "v2"])
-        )
-        root = WORK / f"corpus-paras-{size // 1000}k"
+        name = f"whole document in one clause, {kb} KB"
+        jobs += [CliJob(name, root, ["compare", "v1", "v2"], False)]
+        if size <= 100_000:
+            jobs += [CliJob(name, root, ["compare", "v1", "v2"], True)]
+        root = WORK / f"corpus-paras-{kb}k"
         shutil.rmtree(root, ignore_errors=True)
         inputs.corpus_paragraphs(root, size)
-        jobs.append((f"one clause per paragraph, {size // 1000} KB", root, ["compare", "v1", "v2"]))
+        name = f"one clause per paragraph, {kb} KB"
+        jobs += [CliJob(name, root, ["compare", "v1", "v2"], False)]
+        if size <= 100_000:
+            jobs += [CliJob(name, root, ["compare", "v1", "v2"], True)]
     root = WORK / "corpus-history"
     shutil.rmtree(root, ignore_errors=True)
     inputs.corpus_history(root)
-    jobs.append(("300 clauses × 30 versions", root, ["compare", "v01", "v30"]))
-    jobs.append(("300 clauses × 30 versions", root, ["report", "-o", str(WORK / "report")]))
-    for name, root, args in jobs:
-        extra = [] if args[0] == "report" else ["-o", str(WORK / "redline.html")]
-        cmd = [str(CLAUSETRACK), *args, *extra, "--corpus", str(root)]
-        t = measure(cmd, runs, cap)
-        shown_args = ["report", "-o", "site/"] if args[0] == "report" else [*args, "-o", "out.html"]
-        shown = " ".join(["clausetrack", *shown_args, "--corpus", "DIR"])
-        rows.append(
-            f"| {name} | `{shown}` | {t.time_text()} | {t.runs} | {t.peak_mb:.0f} MB "
-            f"| {'stopped' if t.seconds is None else t.status} |"
-        )
+    jobs += [
+        CliJob("300 clauses × 30 versions", root, ["compare", "v01", "v30"], kc)
+        for kc in (True, False)
+    ]
+    for job in jobs:
+        t = measure(cli_command(job, WORK / "redline.html"), runs, cap)
+        figures[f"{job.name}|{job.args[0]}|{'kc' if job.key_changes else 'no kc'}"] = t
+        rows.append(_cli_row(job, job.name, t))
         print(rows[-1], flush=True)
+    for kc in (False, True):
+        rows += report_runs(root, runs, cap, kc, figures)
     return rows
+
+
+def _cli_row(job: CliJob, name: str, t: Timing) -> str:
+    return (
+        f"| {name} | `{shown(job)}` | {'on' if job.key_changes else 'off'} | {t.time_text()} "
+        f"| {t.runs} | {t.peak_mb:.0f} MB | {'stopped' if t.seconds is None else t.status} |"
+    )
+
+
+def report_runs(
+    corpus: Path, runs: int, cap: float, key_changes: bool, figures: dict[str, Timing]
+) -> list[str]:
+    """`clausetrack report` cold (no cache), warm (nothing changed) and after one clause
+    file changed; each output checked byte for byte against a run without the cache."""
+    from clausetrack.cache import CACHE_DIR
+
+    job = CliJob("300 clauses × 30 versions", corpus, ["report"], key_changes)
+    site = WORK / "report-out" / "site"
+    cache = site.parent / CACHE_DIR
+    cmd = cli_command(job, site)
+    clause = corpus / "clauses" / "c150.yaml"
+    original = clause.read_text(encoding="utf-8")
+    rows: list[str] = []
+    kc = "kc" if key_changes else "no kc"
+
+    def cold() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    toggle = [0]
+
+    def touch() -> None:  # one word of one clause changes before each run
+        toggle[0] += 1
+        at = original.rindex(" the ")
+        word = " THE " if toggle[0] % 2 else " The "
+        clause.write_text(original[:at] + word + original[at + 5 :], encoding="utf-8")
+
+    try:
+        for label, before in (("cold", cold), ("warm", None), ("one clause file changed", touch)):
+            t = measure(cmd, runs, cap, before=before)
+            figures[f"report|{label}|{kc}"] = t
+            rows.append(_cli_row(job, f"{job.name}, report {label}", t))
+            print(rows[-1], flush=True)
+        same = _same_as_uncached(job, site, cache)
+        rows.append(
+            f"| {job.name}, report | the last output against a run without the cache "
+            f"| {'on' if key_changes else 'off'} | {'byte-identical' if same else 'DIFFERENT'} "
+            "| | | |"
+        )
+    finally:
+        clause.write_text(original, encoding="utf-8")
+    return rows
+
+
+def _same_as_uncached(job: CliJob, site: Path, cache: Path) -> bool:
+    cached = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    other = WORK / "report-plain" / "site"
+    shutil.rmtree(other.parent, ignore_errors=True)
+    subprocess.run(cli_command(job, other), check=False, capture_output=True)
+    plain = {p.relative_to(other): p.read_bytes() for p in other.rglob("*") if p.is_file()}
+    return cached == plain
+
+
+def compile_package() -> None:
+    """Byte-compile clausetrack first, as installing a wheel does (this checkout may run with
+    PYTHONDONTWRITEBYTECODE set, which would charge every run the compilation of every
+    module, a cost no installed tool pays; the other tools' packages are compiled)."""
+    src = Path(__file__).resolve().parents[1] / "src"
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], check=False)
+
+
+def _t(t: Timing | None) -> float | None:
+    return t.seconds if t is not None else None
+
+
+def _verdict(value: float | None, limit: float, text: str) -> str:
+    if value is None:
+        return f"not measured or over the cap | {text}"
+    return f"{'met' if value <= limit else 'NOT met'} | {text}"
+
+
+def targets_table(
+    tools: dict[str, dict[str, Timing]],
+    quality: dict[str, dict[str, dict[str, int]]],
+    fig: dict[str, Timing],
+) -> list[str]:
+    """The issue's targets, each with the figure measured in this run."""
+    rows = ["## Targets", "", "| target | verdict | figure |", "|---|---|---|"]
+
+    def cli(name: str, kc: bool, command: str = "compare") -> float | None:
+        return _t(fig.get(f"{name}|{command}|{'kc' if kc else 'no kc'}"))
+
+    def fmt(x: float | None) -> str:
+        return "–" if x is None else f"{x:.2f} s"
+
+    for kb, limit in ((1000, 1.0), (5000, 4.0)):
+        for shape in ("whole document in one clause", "one clause per paragraph"):
+            x = cli(f"{shape}, {kb} KB", False)
+            rows.append(
+                f"| compare to HTML, {kb // 1000} MB, {shape}, ≤ {limit:g} s (key changes off) "
+                f"| {_verdict(x, limit, fmt(x))} |"
+            )
+    for shape in ("whole document in one clause", "one clause per paragraph"):
+        t5 = fig.get(f"{shape}, 5000 KB|compare|no kc")
+        mb = t5.peak_mb if t5 and t5.seconds else None
+        rows.append(
+            f"| peak memory at 5 MB, {shape}, ≤ 200 MB "
+            f"| {_verdict(mb, 200, f'{mb:.0f} MB' if mb else '–')} |"
+        )
+        a, b = cli(f"{shape}, 100 KB", False), cli(f"{shape}, 5000 KB", False)
+        if a and b:
+            import math
+
+            k = math.log(b / a) / math.log(50)
+            rows.append(
+                f"| growth 100 KB → 5 MB, {shape}, exponent ≤ 1.15 "
+                f"| {_verdict(k, 1.15, f'{k:.2f} ({fmt(a)} → {fmt(b)})')} |"
+            )
+    for kc in (True, False):
+        x = cli("35 KB rewrite, one clause", kc)
+        rows.append(
+            f"| 35 KB rewrite in one clause, ≤ 0.5 s (key changes {'on' if kc else 'off'}) "
+            f"| {_verdict(x, 0.5, fmt(x))} |"
+        )
+        x = cli("bundled corpus", kc)
+        rows.append(
+            f"| compare on the bundled corpus, ≤ 0.3 s (key changes {'on' if kc else 'off'}) "
+            f"| {_verdict(x, 0.3, fmt(x))} |"
+        )
+    slower = []
+    for name, by_tool in tools.items():
+        ours, theirs = _t(by_tool.get("clausetrack")), by_tool.get("redlines 0.6.2")
+        if ours is None or theirs is None:
+            continue
+        if theirs.seconds is not None and theirs.seconds <= ours:
+            slower.append(name)
+    rows.append(
+        "| word diff faster than redlines on every input "
+        f"| {'met' if not slower else 'NOT met'} | "
+        f"{'every input' if not slower else 'slower on ' + ', '.join(slower)} |"
+    )
+    mb1 = tools.get("1000 KB", {})
+    ours, theirs = _t(mb1.get("clausetrack")), mb1.get("redlines 0.6.2")
+    if ours and theirs:
+        ratio = (theirs.seconds or theirs.cap) / ours
+        more = "" if theirs.seconds else "> "
+        rows.append(
+            "| ≥ 100× faster than redlines at 1 MB "
+            f"| {'met' if ratio >= 100 else 'NOT met'} | {more}{ratio:.0f}× |"
+        )
+    worst = 0.0
+    for name, q in quality.items():
+        if (
+            "clausetrack" in q
+            and "git diff --word-diff" in q
+            and q["git diff --word-diff"]["regions"]
+        ):
+            if not name.endswith("KB"):
+                continue
+            ours_r, git_r = q["clausetrack"]["regions"], q["git diff --word-diff"]["regions"]
+            worst = max(worst, abs(ours_r - git_r) / git_r)
+    rows.append(
+        "| change regions within a few percent of git --word-diff (generated pairs) "
+        f"| {'met' if worst <= 0.05 else 'NOT met'} | at most {worst:.1%} apart |"
+    )
+    split = sum(q.get("clausetrack", {}).get("split", 0) for q in quality.values())
+    rows.append(f"| no split words | {'met' if not split else 'NOT met'} | {split} split words |")
+    for kc in (False, True):
+        tag = "kc" if kc else "no kc"
+        on = "on" if kc else "off"
+        x = _t(fig.get(f"report|cold|{tag}"))
+        rows.append(
+            f"| report 300 × 30 cold, ≤ 30 s (key changes {on}) | {_verdict(x, 30, fmt(x))} |"
+        )
+        x = _t(fig.get(f"report|one clause file changed|{tag}"))
+        rows.append(
+            f"| report 300 × 30 after one clause file changed, ≤ 3 s (key changes {on}) "
+            f"| {_verdict(x, 3, fmt(x))} |"
+        )
+    return [*rows, ""]
 
 
 def machine() -> str:
@@ -322,15 +566,27 @@ def main() -> None:
         "  seeded ~2% word-edit script (seed 2024). Change regions: maximal runs of changed",
         "  text; split words: edit boundaries that fall inside a word (must be 0).",
         "",
-        "## Word diff, side by side",
-        "",
     ]
+    compile_package()
     pairs = [inputs.generated(s) for s in sizes] + inputs.heavy_rewrites()
-    body = compare_tools(pairs, args.runs, args.cap, args.slow_cap)
+    quality: dict[str, dict[str, dict[str, int]]] = {}
+    tool_times: dict[str, dict[str, Timing]] = {}
+    body = ["## Word diff, side by side", ""]
+    body += compare_tools(pairs, args.runs, args.cap, args.slow_cap, tool_times, quality)
+    figures: dict[str, Timing] = {}
     if not (args.quick or args.no_cli):
         body += ["", "## The `clausetrack` command on generated corpora", ""]
-        body += cli_runs([100_000, 1_000_000], min(args.runs, 3), args.cap)
-    RESULTS.write_text("\n".join(header + body) + "\n", encoding="utf-8")
+        body += [
+            "Key changes *off*: the same command with the key-change detector switched off",
+            "(it is being rewritten; its cost is the difference between the *on* and *off* rows).",
+            "Report runs: *cold* with no cache, *warm* with nothing changed, and *one clause*",
+            "*file changed* (one word of `c150`, before each run); the cache is",
+            "`.clausetrack-cache` beside the output folder.",
+            "",
+        ]
+        body += cli_runs([100_000, 1_000_000, 5_000_000], min(args.runs, 3), args.cap, figures)
+    targets = targets_table(tool_times, quality, figures)
+    RESULTS.write_text("\n".join(header + targets + body) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")
 
 

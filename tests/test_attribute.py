@@ -176,3 +176,21 @@ def test_same_version_has_no_changes(old: str, new: str) -> None:
     corpus = make_corpus({"x": {v: ClauseText(f"text {v}") for v in CHAIN}}, CHAIN)
     c = compare(corpus, old, new, key_changes=False)
     assert not c.has_changes and c.path == (old,)
+
+
+def test_dangling_cross_reference_is_a_key_change() -> None:
+    corpus = make_corpus(
+        {
+            "x": {
+                "v1": ClauseText("Disputes shall be settled by negotiation."),
+                "v2": ClauseText("Disputes shall be settled as provided in Article 9."),
+            }
+        },
+        {"v1": (None, "a"), "v2": ("v1", "b")},
+    )
+    (d,) = compare(corpus, "v1", "v2").clauses
+    refs = [k for k in d.key_changes if k.kind == "cross-reference"]
+    assert [k.summary for k in refs] == [
+        "Reference to Article 9, which does not exist in this version"
+    ]
+    assert refs[0].party == "b" and refs[0].version == "v2"

@@ -333,3 +333,18 @@ def test_repetitive_lines(pieces: list[str]) -> None:
     old = "".join(pieces)
     new = "".join(reversed(pieces))
     check(old, new, diff_words(old, new))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(
+        st.sampled_from(
+            [*"aZ9 .,-'$%\n\t", "\u0301", "\u200d", "\u4e2d", "\u0e01", "é", "’", "€", "\U0001f1fa"]
+        ),
+        max_size=40,
+    )
+)
+def test_the_fast_token_pattern_gives_the_full_patterns_tokens(text: str) -> None:
+    from clausetrack import tokenize as tokenize_module
+
+    assert tokenize(text) == tokenize_module._full().findall(text)

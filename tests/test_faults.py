@@ -37,8 +37,13 @@ PREVIOUS = "previous output\n"
 
 
 def leftovers(folder: Path) -> list[str]:
-    """Temporary files or folders a write left behind (ours start with a dot)."""
-    return sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+    """Temporary files or folders a write left behind (ours start with a dot). The
+    report's cache folder is meant to stay, and is not a leftover."""
+    return sorted(
+        p.name
+        for p in folder.iterdir()
+        if p.name.startswith(".") and p.name != ".clausetrack-cache"
+    )
 
 
 def invoke(*args: str) -> Result:

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from clausetrack import api, report
+from clausetrack.cache import CACHE_DIR
 from clausetrack.cli import cli
 from clausetrack.compare import compare
 from clausetrack.corpus import load_corpus
@@ -194,9 +195,10 @@ def test_a_failing_run_leaves_the_previous_report(
     real = report.clause_page_view
     monkeypatch.setattr(report, "clause_page_view", broken)
     with pytest.raises(RuntimeError, match="disk on fire"):
-        write_report(CORPUS, out)
+        write_report(CORPUS, out, cache=False)  # with the cache, no page would be rendered
     assert snapshot(out) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"], "a temporary folder is left"
+    left = sorted(p.name for p in tmp_path.iterdir())
+    assert left == [CACHE_DIR, "site"], "a temporary folder is left"
 
 
 def test_progress_is_reported_page_by_page(tmp_path: Path) -> None:
@@ -296,4 +298,43 @@ def test_a_report_inside_the_corpus_folder_is_allowed(tmp_path: Path) -> None:
     corpus = _corpus_copy(tmp_path)
     result = write_report(corpus, corpus.root / "build" / "report")
     assert result.out_dir == (corpus.root / "build" / "report").resolve()
-    assert os.listdir(corpus.root / "build") == ["report"]
+    # nothing left beside it but the report's cache
+    assert sorted(os.listdir(corpus.root / "build")) == [CACHE_DIR, "report"]
+
+
+# The old loops of the macros, as templates: the view-model's pre-rendered HTML must print
+# exactly what they printed, escaping included.
+_SPANS_LOOP = (
+    '{% for s in spans %}{% if s.kind == "equal" %}{{ s.text }}{% elif s.kind == "insert" %}'
+    '<ins{% if s.anchor %} id="{{ s.anchor }}"{% endif %} data-party="{{ s.party.id if s.party'
+    " else '' }}\" data-version=\"{{ s.version.id if s.version else '' }}\" "
+    'title="{{ s.tooltip }}">'
+    '{{ s.text }}</ins>{% else %}<del{% if s.anchor %} id="{{ s.anchor }}"{% endif %} '
+    'data-party="{{ s.party.id if s.party else \'\' }}" data-version="{{ s.version.id if '
+    's.version else \'\' }}" title="{{ s.tooltip }}">{{ s.text }}</del>{% endif %}{% endfor %}'
+)
+
+
+def test_pre_rendered_redlines_escape_like_the_templates(tmp_path: Path) -> None:
+    import jinja2
+
+    from clausetrack.model import Span
+    from clausetrack.view import Lookup, change_groups, span_views
+
+    hostile = "<script>alert('x')</script> & \"quoted\" <b>"
+    spans = (
+        Span("equal", hostile),
+        Span("insert", hostile, "signed", "us"),
+        Span("delete", "a'b\"c<d>&e", "draft", "nobody"),
+        Span("insert", "no party", None, None),
+    )
+    views = span_views(spans, Lookup(CORPUS), 'p"<x>')
+    env = jinja2.Environment(autoescape=True)
+    expected = env.from_string(_SPANS_LOOP).render(spans=views)
+    group = change_groups([("T<i>'", "a", views)])[0]
+    assert str(group.panel_html).count("<li ") == 3
+    assert "<script>" not in str(group.panel_html) + str(group.table_html)
+    from clausetrack.view import spans_html
+
+    assert str(spans_html(views)) == expected
+    assert "<script>" not in expected

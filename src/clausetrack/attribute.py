@@ -109,6 +109,13 @@ class Blame:
 
 def blame(texts: Sequence[str], authors: Sequence[str], diff: DiffFn) -> Blame:
     """Blame along a chain: ``texts[i]`` becomes ``texts[i + 1]`` by ``authors[i]``."""
+    changed = [
+        (before, after, author)
+        for before, after, author in zip(texts, texts[1:], authors, strict=False)
+        if before != after
+    ]
+    if len(changed) == 1:  # one edit (most redlines): its ops say it all
+        return _blame_one(*changed[0], diff)
     runs: list[_Run] = [(len(texts[0]), "old", 0)] if texts[0] else []
     removed: list[tuple[int, int, str]] = []
     last_author: str | None = None
@@ -125,6 +132,25 @@ def blame(texts: Sequence[str], authors: Sequence[str], diff: DiffFn) -> Blame:
         pos += length
     removed.sort()
     return Blame(tuple(_merge(introduced)), tuple(_merge(removed)), last_author)
+
+
+def _blame_one(before: str, after: str, author: str, diff: DiffFn) -> Blame:
+    """The blame of a single edit: what :func:`blame` gives, read straight off the ops."""
+    introduced: list[tuple[int, int, str]] = []
+    removed: list[tuple[int, int, str]] = []
+    old_pos = new_pos = 0
+    for op in diff(before, after):
+        n = len(op.text)
+        if op.kind == "insert":
+            introduced.append((new_pos, new_pos + n, author))
+            new_pos += n
+        elif op.kind == "delete":
+            removed.append((old_pos, old_pos + n, author))
+            old_pos += n
+        else:
+            old_pos += n
+            new_pos += n
+    return Blame(tuple(_merge(introduced)), tuple(_merge(removed)), author)
 
 
 def _apply(

@@ -9,9 +9,9 @@ format renders this same model.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
-from clausetrack.attribute import DiffFn, attribute, blame, version_path
+from clausetrack.attribute import DiffFn, Step, attribute, blame, version_path
 from clausetrack.diff import diff_words
 from clausetrack.errors import UsageError
 from clausetrack.model import (
@@ -108,12 +108,16 @@ def diff_clause(
     new: Version,
     diff: DiffFn = diff_words,
     find_key_changes: KeyChangeFinder | None = None,
+    steps: Sequence[Step] | None = None,
+    known_refs: Collection[str] | None = None,
 ) -> ClauseDiff:
-    """The attributed redline of one clause between ``old`` and ``new``."""
+    """The attributed redline of one clause between ``old`` and ``new``; ``steps`` is
+    ``version_path(corpus, old.id, new.id)`` when the caller has it already."""
     old_ct, new_ct = clause.texts.get(old.id), clause.texts.get(new.id)
     old_text = old_ct.text if old_ct else ""
     new_text = new_ct.text if new_ct else ""
-    steps = version_path(corpus, old.id, new.id)
+    if steps is None:
+        steps = version_path(corpus, old.id, new.id)
     texts = [old_text] + [_text_at(clause, s.after) for s in steps]
     diff = _memo(diff)  # adjacent versions: the chain's one step is the redline itself
     chain = blame(texts, [s.author for s in steps], diff)
@@ -128,7 +132,7 @@ def diff_clause(
     notes = tuple(ct.note for ct in (old_ct, new_ct) if ct and ct.note)
     key: tuple[KeyChange, ...] = ()
     if find_key_changes is not None and old_text != new_text:
-        key = find_key_changes(old_text, new_text, spans, known_refs=None)
+        key = find_key_changes(old_text, new_text, spans, known_refs=known_refs)
     return ClauseDiff(
         clause=clause,
         old_version=old.id,
@@ -143,6 +147,16 @@ def diff_clause(
         new_positions=_positions(clause, new.id),
         notes=tuple(dict.fromkeys(notes)),
         key_changes=key,
+    )
+
+
+def provision_labels(version: Version) -> tuple[str, ...]:
+    """The cross-reference labels that exist in ``version``: its clauses are numbered by
+    their order, as the redline numbers them ("Article 3", "Section 3", "Clause 3").
+    A reference to a number past the last clause is a dangling cross-reference."""
+    n = len(version.clauses)
+    return tuple(
+        f"{kind} {i}" for kind in ("Article", "Section", "Clause") for i in range(1, n + 1)
     )
 
 
@@ -173,23 +187,30 @@ def compare(
     clause_ids: Sequence[str] = (),
     *,
     key_changes: bool = True,
+    diff: DiffFn = diff_words,
 ) -> Comparison:
-    """Compare two versions of ``corpus``, optionally only some clauses."""
+    """Compare two versions of ``corpus``, optionally only some clauses.
+
+    ``diff`` is the word diff; the report passes one memo to all its comparisons, so a
+    diff between two texts is computed once however many redlines and blames need it.
+    """
     old = resolve_version(corpus, old_id)
     new = resolve_version(corpus, new_id)
     order = align(old, new)
     if clause_ids:
         order = _select(corpus, order, clause_ids, old, new)
     finder = _key_change_finder() if key_changes else None
+    refs = provision_labels(new)
+    steps = version_path(corpus, old.id, new.id)
     diffs = tuple(
-        diff_clause(corpus, corpus.clauses[c], old, new, find_key_changes=finder) for c in order
+        diff_clause(corpus, corpus.clauses[c], old, new, diff, finder, steps, refs) for c in order
     )
     counts: dict[ClauseStatus, int] = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
     for d in diffs:
         counts[d.status] += 1
     by_party = sum_stats(d.words_by_party for d in diffs)
     words = WordStats(sum(d.words.inserted for d in diffs), sum(d.words.deleted for d in diffs))
-    path = (old.id, *(s.after for s in version_path(corpus, old.id, new.id)))
+    path = (old.id, *(s.after for s in steps))
     return Comparison(corpus, old, new, path, diffs, counts, words, by_party)
 
 

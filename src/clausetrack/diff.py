@@ -26,6 +26,7 @@ The only importer of :mod:`diff_match_patch`. How a diff is made:
 
 from __future__ import annotations
 
+import re
 import sys
 from bisect import bisect_left
 from collections import Counter
@@ -58,6 +59,8 @@ _SEGMENT_RUNS = (4, 2, 1)
 _SEGMENT_GAP = 2
 # An unchanged run of this many words or more is never merged into the edits around it.
 _KEEP_WORDS = 3
+# Texts this short (in tokens, both together) count their tokens with str.count.
+_SMALL = 200
 # How far the walk first looks for the texts to agree again; doubled until found.
 _WINDOW = 512
 
@@ -162,6 +165,9 @@ def _new_dmp() -> diff_match_patch:
 
 _dmp = _new_dmp()
 _NO_DEADLINE = sys.maxsize
+# Where _segments cuts: before a newline that follows neither whitespace (``\s`` is
+# ``str.isspace``) nor a zero-width joiner.
+_CUT = re.compile(r"(?<=[^\s\u200d])(?=\n)")
 
 
 def _match_len(a: str, i: int, b: str, j: int) -> int:
@@ -204,9 +210,15 @@ def _lis(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def _unique_anchors(a: str, b: str) -> list[tuple[int, int, int]]:
     """Runs ``(i, j, length)`` of tokens unique in both texts, in an order both agree on."""
-    once_a = {c for c, n in Counter(a).items() if n == 1}
-    once_b = {c for c, n in Counter(b).items() if n == 1}
-    both = once_a & once_b
+    common = set(a).intersection(b)
+    if not common:
+        return []
+    if len(a) + len(b) <= _SMALL:
+        both = {c for c in common if a.count(c) == 1 and b.count(c) == 1}
+    else:
+        once_a = {c for c, n in Counter(a).items() if n == 1}
+        once_b = {c for c, n in Counter(b).items() if n == 1}
+        both = once_a & once_b & common
     if not both:
         return []
     if len(both) <= 16:
@@ -357,18 +369,7 @@ def _segments(text: str) -> list[str]:
     """The text cut before every newline that follows a character other than whitespace
     or a zero-width joiner. No token spans such a cut and none looks across it, so the
     lines tokenized one by one give the same tokens as the whole text."""
-    parts = text.split("\n")
-    out: list[str] = []
-    start = 0
-    for n in range(1, len(parts)):
-        prev = parts[n - 1]
-        if prev and not prev[-1].isspace() and prev[-1] != "\u200d":
-            out.append(
-                "\n".join(parts[start:n]) if start == 0 else "\n" + "\n".join(parts[start:n])
-            )
-            start = n
-    out.append("\n".join(parts[start:]) if start == 0 else "\n" + "\n".join(parts[start:]))
-    return out
+    return _CUT.split(text)
 
 
 def _segment_diffs(old: str, new: str) -> Iterator[tuple[int, str]]:

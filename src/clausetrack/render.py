@@ -35,11 +35,51 @@ class PageAssets:
     tool_version: str
 
 
+class _TemplateCache(jinja2.FileSystemBytecodeCache):
+    """Jinja2's compiled templates, kept between runs (compiling the pages' templates
+    takes about 0.1 s, a third of a small comparison). An entry is used only if its
+    template's source is unchanged (Jinja2 checks a checksum of it); the folder's name
+    carries the versions of clausetrack, Jinja2 and Python, which fix how a source
+    compiles. A corrupt or unreadable entry is ignored and compiled again, and a folder
+    that cannot be written to only means no caching."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # any damage: compile the template again
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            Path(self.directory).mkdir(parents=True, exist_ok=True)
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def template_cache_dir() -> Path | None:
+    """Where compiled templates are kept: ``$CLAUSETRACK_CACHE_DIR`` if set (empty: keep
+    none), else ``clausetrack`` in the user's cache folder (``$XDG_CACHE_HOME``, or its
+    usual default in the home folder). Safe to delete at any time."""
+    import os
+    import sys
+
+    base = os.environ.get("CLAUSETRACK_CACHE_DIR")
+    if base is None:
+        xdg = os.environ.get("XDG_CACHE_HOME") or str(Path("~/.cache").expanduser())
+        base = str(Path(xdg) / "clausetrack")
+    if not base:
+        return None
+    py = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    return Path(base) / f"templates-{__version__}-jinja{jinja2.__version__}-{py}"
+
+
 def environment(template_dir: Path | None = None) -> jinja2.Environment:
     search = [str(template_dir)] if template_dir else []
     # The defaults by bare name, and also as "default/NAME", so that a user's template
     # can extend the one it replaces: {% extends "default/index.html.jinja2" %}.
     search += [str(templates_dir() / "default"), str(templates_dir())]
+    cache_dir = template_cache_dir()
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(search),
         autoescape=True,
@@ -47,6 +87,7 @@ def environment(template_dir: Path | None = None) -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
+        bytecode_cache=_TemplateCache(str(cache_dir)) if cache_dir else None,
     )
 
 

@@ -14,6 +14,12 @@ Layout::
     versions/OLD_NEW.html       the redline of OLD → NEW (the compare page)
     clauses/CLAUSE.html         one clause's history, blame and positions
     sources.html                every source and what cites it
+
+A cache (:mod:`clausetrack.cache`) in ``.clausetrack-cache`` beside the output folder
+keeps each clause's word diffs and every page as written, keyed by the hash of all
+they depend on. A page whose inputs did not change is copied from it; when every page
+is there, nothing is diffed or rendered at all. The output is byte for byte the same
+with or without the cache; delete the folder at any time.
 """
 
 from __future__ import annotations
@@ -28,12 +34,14 @@ from pathlib import Path
 
 import jinja2
 
+from clausetrack import compare as compare_module
 from clausetrack.api import history
-from clausetrack.attribute import ancestors, blame
+from clausetrack.attribute import DiffFn, ancestors, blame, version_path
+from clausetrack.cache import CACHE_DIR, Cache, code_key, digest, source_key, template_key
 from clausetrack.compare import compare
 from clausetrack.diff import diff_words
 from clausetrack.errors import ClausetrackError
-from clausetrack.model import Comparison, Corpus, Version
+from clausetrack.model import Clause, Comparison, Corpus, Op, Version
 from clausetrack.render import PageAssets, assets, environment, render_page
 from clausetrack.view import (
     INDEX_PAGE,
@@ -72,16 +80,33 @@ def write_report(
     *,
     template_dir: Path | None = None,
     progress: Progress | None = None,
+    cache: bool = True,
 ) -> ReportResult:
-    """Write the report for ``corpus`` into ``out_dir``, replacing a previous report."""
+    """Write the report for ``corpus`` into ``out_dir``, replacing a previous report.
+
+    With ``cache``, work is kept in and reused from ``.clausetrack-cache`` beside
+    ``out_dir`` (see :mod:`clausetrack.cache`); the output is the same either way.
+    """
     target = _target(corpus, Path(out_dir))
-    data = site_data(corpus)
-    pages = plan(data, environment(template_dir))
+    env = environment(template_dir)
+    store = Cache(target.parent / CACHE_DIR if cache else None)
+    keys = _page_keys(corpus, env)
+    done_pages = {rel: store.get("pages", key) for rel, key in keys.items()} if cache else {}
+    pages: list[Page]
+    if all(html is not None for html in done_pages.values()) and done_pages:
+        pages = [(rel, _cached(html)) for rel, html in done_pages.items() if html is not None]
+    else:
+        pages = plan(site_data(corpus, store), env)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with _staging(target) as stage:
             for done, (rel, render) in enumerate(pages, 1):
-                _write(stage, rel, render())
+                html = done_pages.get(rel)
+                if html is None:
+                    html = render()
+                    if rel in keys:
+                        store.put("pages", keys[rel], html)
+                _write(stage, rel, html)
                 if progress is not None:
                     progress(done, len(pages))
             _write(stage, MARKER, "clausetrack report\n")
@@ -105,28 +130,138 @@ def write_report(
     return ReportResult(pages=len(pages), out_dir=target, files=files)
 
 
+def _cached(html: str) -> Callable[[], str]:
+    return lambda: html
+
+
 # --- what the site shows -------------------------------------------------------
 
 
-def site_data(corpus: Corpus) -> SiteData:
-    """Every redline and blame the pages show, each computed once."""
+def site_data(corpus: Corpus, store: Cache | None = None) -> SiteData:
+    """Every redline and blame the pages show, each computed once: all of them share one
+    memo of word diffs, kept per clause in ``store`` between runs."""
+    memo = _DiffMemo(corpus, store or Cache(None))
     order = tuple(history(corpus))
-    steps = {
-        v.id: compare(corpus, v.based_on, v.id)
-        for v in order
-        if v.based_on is not None and v.based_on in corpus.versions
-    }
+    steps = {new: compare(corpus, old, new, diff=memo) for old, new in _steps(corpus, order)}
     overall = None
-    if len(order) > 1 and (order[0].id, order[-1].id) != _step_pair(steps.get(order[-1].id)):
-        overall = compare(corpus, order[0].id, order[-1].id)
+    pair = _overall(corpus, order)
+    if pair is not None:
+        overall = compare(corpus, *pair, diff=memo)
     clause_ids = clause_order(corpus, order)
     data = SiteData(corpus, order, steps, overall, clause_ids, {})
-    runs = {c: _blame_runs(corpus, c, data.latest_with(c)) for c in clause_ids}
+    runs = {c: _blame_runs(corpus, c, data.latest_with(c), memo) for c in clause_ids}
+    memo.save()
     return SiteData(corpus, order, steps, overall, clause_ids, runs)
 
 
-def _step_pair(c: Comparison | None) -> tuple[str, str] | None:
-    return (c.old.id, c.new.id) if c is not None else None
+def _steps(corpus: Corpus, order: tuple[Version, ...]) -> list[tuple[str, str]]:
+    """Each version against the one it is based on, in drafting order."""
+    return [
+        (v.based_on, v.id)
+        for v in order
+        if v.based_on is not None and v.based_on in corpus.versions
+    ]
+
+
+def _overall(corpus: Corpus, order: tuple[Version, ...]) -> tuple[str, str] | None:
+    """First against last, unless that is one of the steps already."""
+    if len(order) < 2:
+        return None
+    first, last = order[0], order[-1]
+    if last.based_on == first.id and last.based_on in corpus.versions:
+        return None
+    return first.id, last.id
+
+
+class _DiffMemo:
+    """``diff_words`` computed once per pair of texts in a run, and kept per clause in the
+    cache under the hash of the clause's texts."""
+
+    def __init__(self, corpus: Corpus, store: Cache) -> None:
+        self.store = store
+        self.seen: dict[tuple[str, str], tuple[Op, ...]] = {}
+        self.texts: dict[str, tuple[str, ...]] = {}  # clause id → its texts, sorted
+        self.keys: dict[str, str] = {}
+        self.loaded: dict[str, int] = {}  # clause id → diffs found in the cache
+        code = code_key()
+        for clause_id, clause in corpus.clauses.items():
+            texts = tuple(sorted({"", *(t.text for t in clause.texts.values())}))
+            key = digest(code, "diffs", *texts)
+            self.texts[clause_id], self.keys[clause_id] = texts, key
+            found = store.get_diffs(key, texts)
+            if found:
+                self.seen.update(found)
+                self.loaded[clause_id] = len(found)
+
+    def __call__(self, a: str, b: str) -> tuple[Op, ...]:
+        ops = self.seen.get((a, b))
+        if ops is None:
+            ops = self.seen[a, b] = diff_words(a, b)
+        return ops
+
+    def save(self) -> None:
+        """Store the diffs of each clause whose entry was missing or incomplete."""
+        if self.store.root is None:
+            return
+        owners: dict[str, list[str]] = {}  # text → the clauses that have it
+        for clause_id, texts in self.texts.items():
+            for text in texts:
+                owners.setdefault(text, []).append(clause_id)
+        pairs: dict[str, dict[tuple[str, str], tuple[Op, ...]]] = {}
+        for (a, b), ops in self.seen.items():
+            for clause_id in set(owners.get(a, ())).intersection(owners.get(b, ())):
+                pairs.setdefault(clause_id, {})[a, b] = ops
+        for clause_id, mine in pairs.items():
+            if self.loaded.get(clause_id) != len(mine):
+                self.store.put_diffs(self.keys[clause_id], self.texts[clause_id], mine)
+
+
+def _clause_fixed(clause: Clause) -> str:
+    """All of a clause but its texts (a redline's key adds the texts on its path)."""
+    fields = (clause.id, clause.title, clause.topic, clause.sources, clause.positions)
+    return repr((*fields, clause.loc))
+
+
+def _page_keys(corpus: Corpus, env: jinja2.Environment) -> dict[str, str]:
+    """Every page of the site, in writing order, and the hash of all it is made of."""
+    finder = compare_module._key_change_finder()
+    search = env.loader.searchpath if isinstance(env.loader, jinja2.FileSystemLoader) else []
+    common = digest(
+        code_key(),
+        template_key(Path(p) for p in search),
+        f"{finder.__module__}.{finder.__qualname__}" if finder else "no key changes",
+        source_key(finder.__module__) if finder else "",
+        str(corpus.root),
+        repr(corpus.agreement),
+        repr(tuple(corpus.versions.values())),
+    )
+    order = tuple(history(corpus))
+    clause_ids = clause_order(corpus, order)
+    fixed = {c: _clause_fixed(corpus.clauses[c]) for c in clause_ids}
+    at = {  # (clause, version) → its text there, as a key part
+        (c, v): repr((v, t)) for c in clause_ids for v, t in corpus.clauses[c].texts.items()
+    }
+    clause_keys = {
+        c: digest(fixed[c], *(at[c, v] for v in corpus.clauses[c].texts)) for c in clause_ids
+    }
+    titles = digest(*(f"{c}\n{corpus.clauses[c].title}" for c in clause_ids))
+    everything = digest(common, *clause_keys.values())
+    pairs = _steps(corpus, order)
+    overall = _overall(corpus, order)
+    if overall is not None:
+        pairs.append(overall)
+    keys = {rel: digest(everything, rel) for rel in (INDEX_PAGE, SOURCES_PAGE)}
+    for a, b in pairs:
+        # A redline shows each clause at the versions on its path, nothing of the others.
+        path = [a, *(step.after for step in version_path(corpus, a, b))]
+        parts: list[str] = []
+        for c in clause_ids:
+            parts.append(fixed[c])
+            parts += (at.get((c, v), f"({v!r}, None)") for v in path)
+        keys[version_page(a, b)] = digest(common, titles, version_page(a, b), *parts)
+    for c in clause_ids:
+        keys[clause_page(c)] = digest(common, titles, clause_keys[c], clause_page(c))
+    return keys
 
 
 def clause_order(corpus: Corpus, versions: tuple[Version, ...]) -> tuple[str, ...]:
@@ -148,7 +283,7 @@ def clause_order(corpus: Corpus, versions: tuple[Version, ...]) -> tuple[str, ..
 
 
 def _blame_runs(
-    corpus: Corpus, clause_id: str, latest: Version | None
+    corpus: Corpus, clause_id: str, latest: Version | None, diff: DiffFn = diff_words
 ) -> tuple[tuple[str, str], ...]:
     """The clause's latest text cut into ``(text, version id that introduced it)`` runs,
     following ``based_on`` from the first draft."""
@@ -157,7 +292,7 @@ def _blame_runs(
     clause = corpus.clauses[clause_id]
     chain = list(reversed(ancestors(corpus, latest.id)))
     texts = [""] + [t.text if (t := clause.texts.get(v)) else "" for v in chain]
-    result = blame(texts, chain, diff_words)
+    result = blame(texts, chain, diff)
     text = texts[-1]
     runs: list[tuple[str, str]] = []
     pos = 0
@@ -316,11 +451,15 @@ def _swap(stage: Path, target: Path) -> None:
         os.rename(stage, target)
         return
     old = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old", dir=target.parent))
-    os.rename(target, old / "report")
+    previous = old / "report"
     try:
+        os.rename(target, previous)
         os.rename(stage, target)
-    except OSError:
-        os.rename(old / "report", target)
+    except BaseException:  # an error, SIGINT or SIGTERM: put the previous report back
+        if previous.exists() and not target.exists():
+            os.rename(previous, target)
         raise
     finally:
-        shutil.rmtree(old, ignore_errors=True)
+        # Discard the previous report only once a report stands in its place.
+        if target.exists():
+            shutil.rmtree(old, ignore_errors=True)

@@ -24,6 +24,8 @@ What a token is, in the order the alternatives are tried:
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from functools import cache
 
 __all__ = ["tokenize"]
 
@@ -106,19 +108,36 @@ _SPACELESS = (
     "\U00020000-\U0003134f"  # CJK ideographs, extensions B to G
 )
 
-_WORD_CHAR = rf"[^\W{_SPACELESS}]"
-_JOINING = rf"[{_MARKS}\u200c\u200d]"  # marks and joiners continue a word
-_WORD_CONT = rf"(?:{_WORD_CHAR}|{_JOINING})"
-_WORD_TAIL = rf"{_WORD_CHAR}*+(?:{_JOINING}++{_WORD_CHAR}*+)*+"
 
+def _pattern(marks: str, spaceless: str) -> str:
+    """The token pattern. Built twice: in full, and without the combining marks and the
+    spaceless scripts, for text that holds none of them (it then matches exactly the same
+    tokens, compiles in a tenth of the time and runs a third faster)."""
+    word_char = rf"[^\W{spaceless}]"
+    joining = rf"[{marks}\u200c\u200d]"  # marks and joiners continue a word
+    word_cont = rf"(?:{word_char}|{joining})"
+    word_tail = rf"{word_char}*+(?:{joining}++{word_char}*+)*+"
 
-def _word(first: str) -> str:
-    return rf"{first}{_WORD_TAIL}(?:['\u2019]{_WORD_CHAR}{_WORD_TAIL})*+"
+    def word(first: str) -> str:
+        return rf"{first}{word_tail}(?:['\u2019]{word_char}{word_tail})*+"
 
+    # Most words start with a letter that cannot start an amount: try those first (faster).
+    plain_word = word(rf"[^\W\dA-Z_{spaceless}]")
+    number = (
+        r"(?:(?<![\w.,])[-+\u2212])?"  # a sign, unless glued to what precedes ("10-20")
+        rf"(?:{_CURRENCY}{_SP}?|{_ISO}{_SP}|(?:US|A|C|HK|NZ|S)\$)?"
+        r"\d++(?:[.,]\d++)*+"  # 50, 3.5, 1,000,000, 1.2.3 (section numbers)
+        rf"(?:{_SP}?[%\u2030]|{_SP}?{_CURRENCY}|{_SP}{_ISO}\b|{_SP}{_SCALE}\b"
+        rf"|{word_cont}++)?+"  # or letters glued on: "5th", "10am" are one word
+    )
+    other = (
+        r"[\U0001f1e6-\U0001f1ff]{2}"  # a flag
+        r"|\.{2,}+|-{2,}+|={2,}+|\*{2,}+|~{2,}+|_{2,}+"  # leaders and rules
+        # any other character, with what a reader sees as part of it
+        rf"|(?s:.)(?:[{marks}\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]|\u200d(?s:.))*+"
+    )
+    return rf"\s++|{plain_word}|{number}|{word(word_char)}|{other}"
 
-# Most words start with a letter that cannot start an amount: try those first (faster).
-_PLAIN_WORD = _word(rf"[^\W\dA-Z_{_SPACELESS}]")
-_WORD = _word(_WORD_CHAR)
 
 _SP = "[ \u00a0\u202f]"  # the one space allowed inside an amount ("EUR 50", "50 %")
 _CURRENCY = "[$\u00a2-\u00a5\u058f\u060b\u09f2\u09f3\u0e3f\u17db\u20a0-\u20c0\ufdfc\uff04]"
@@ -127,22 +146,52 @@ _ISO = (
     "|PLN|CZK|HUF|RUB|TRY|KRW|SAR|AED|ILS|SDR|XDR)"
 )
 _SCALE = "(?i:per[ \u00a0]?cent|percent|thousand|million|billion|trillion)"
-_NUMBER = (
-    r"(?:(?<![\w.,])[-+\u2212])?"  # a sign, unless glued to what precedes ("10-20")
-    rf"(?:{_CURRENCY}{_SP}?|{_ISO}{_SP}|(?:US|A|C|HK|NZ|S)\$)?"
-    r"\d++(?:[.,]\d++)*+"  # 50, 3.5, 1,000,000, 1.2.3 (section numbers)
-    rf"(?:{_SP}?[%\u2030]|{_SP}?{_CURRENCY}|{_SP}{_ISO}\b|{_SP}{_SCALE}\b"
-    rf"|{_WORD_CONT}++)?+"  # or letters glued on: "5th", "10am" are one word
-)
 
-_OTHER = (
-    r"[\U0001f1e6-\U0001f1ff]{2}"  # a flag
-    r"|\.{2,}+|-{2,}+|={2,}+|\*{2,}+|~{2,}+|_{2,}+"  # leaders and rules
-    # any other character, with what a reader sees as part of it
-    rf"|(?s:.)(?:[{_MARKS}\U0001f3fb-\U0001f3ff\U000e0020-\U000e007f]|\u200d(?s:.))*+"
-)
+# The patterns are compiled on first use, not on import: the full one takes about 50 ms.
 
-_TOKEN = re.compile(rf"\s++|{_PLAIN_WORD}|{_NUMBER}|{_WORD}|{_OTHER}")
+
+@cache
+def _full() -> re.Pattern[str]:
+    return re.compile(_pattern(_MARKS, _SPACELESS))
+
+
+@cache
+def _lite() -> re.Pattern[str]:
+    return re.compile(_pattern("", ""))
+
+
+@cache
+def _exotic_bounds() -> list[int]:
+    """The code points of the marks and spaceless scripts, as sorted ``[start, end + 1, ...]``."""
+    bounds: list[tuple[int, int]] = []
+    for table in (_MARKS, _SPACELESS):
+        i = 0
+        while i < len(table):
+            lo = hi = ord(table[i])
+            if i + 2 < len(table) and table[i + 1] == "-":
+                hi = ord(table[i + 2])
+                i += 3
+            else:
+                i += 1
+            bounds.append((lo, hi + 1))
+    bounds.sort()
+    flat: list[int] = []
+    for lo, hi in bounds:
+        if flat and lo <= flat[-1]:
+            flat[-1] = max(flat[-1], hi)
+        else:
+            flat += [lo, hi]
+    return flat
+
+
+def _pattern_for(text: str) -> re.Pattern[str]:
+    """The lite pattern unless ``text`` holds a combining mark or a spaceless script."""
+    if not text.isascii():
+        bounds = _exotic_bounds()
+        for c in set(text):
+            if c >= "\u0300" and bisect_right(bounds, ord(c)) % 2:
+                return _full()
+    return _lite()
 
 
 def tokenize(text: str) -> list[str]:
@@ -153,4 +202,4 @@ def tokenize(text: str) -> list[str]:
     >>> tokenize("中文 text")
     ['中', '文', ' ', 'text']
     """
-    return _TOKEN.findall(text)
+    return _pattern_for(text).findall(text)
