@@ -134,3 +134,22 @@ def test_every_command_has_help(runner: CliRunner) -> None:
                 assert param.help, f"{command.name} {param.name} has no help"
     result = runner.invoke(cli, ["compare", "--help"])
     assert result.exit_code == 0 and "Exit status" in result.stdout
+
+
+def test_material_only_keeps_clauses_with_key_changes_and_says_so(runner: CliRunner) -> None:
+    full = json.loads(
+        runner.invoke(cli, ["compare", "us-initial", "signed", "--format", "json"]).stdout
+    )
+    result = runner.invoke(
+        cli, ["compare", "us-initial", "signed", "--material-only", "--format", "json"]
+    )
+    assert result.exit_code == 1  # the versions differ, whatever is shown
+    data = json.loads(result.stdout)
+    material = [c["id"] for c in full["clauses"] if c["key_changes"]]
+    assert [c["id"] for c in data["clauses"]] == material
+    assert data["summary"]["clauses"] == full["summary"]["clauses"]
+    n, total = len(material), len(full["clauses"])
+    assert data["summary"]["shown"] == (
+        f"Showing the {n} of {total} compared clauses that have key changes."
+    )
+    assert full["summary"]["shown"] is None

@@ -75,7 +75,9 @@ def only_material(c: Comparison) -> Comparison:
     from dataclasses import replace
 
     kept = tuple(d for d in c.clauses if d.key_changes)
-    return replace(c, clauses=kept)
+    n, total = len(kept), len(c.clauses)
+    shown = f"Showing the {n} of {total} compared clauses that have key changes."
+    return replace(c, clauses=kept, shown=shown)
 
 
 def report(

@@ -149,6 +149,8 @@ def render_text(c: Comparison, color: bool = False) -> str:
     if len(c.path) > 2:
         lines.append(f"Path: {' → '.join(c.path)}")
     lines.append(_counts_line(c))
+    if c.shown:
+        lines.append(c.shown)
     for party, ws in c.words_by_party.items():
         name = _terminal_safe(_party_name(c, party))
         lines.append(f"  {name}: +{ws.inserted} −{ws.deleted} words")
@@ -236,6 +238,8 @@ def render_markdown(c: Comparison) -> str:
         lines.append(f"- **Attributed along:** {esc(' → '.join(c.path))}")
     lines += ["", "Inserted text is **bold**, deleted text ~~struck through~~.", ""]
     lines += ["## Summary", "", esc(_counts_line(c)), ""]
+    if c.shown:
+        lines += [esc(c.shown), ""]
     lines += ["| Party | Words inserted | Words deleted |", "|---|---:|---:|"]
     for party, ws in c.words_by_party.items():
         lines.append(f"| {esc(_party_name(c, party))} | {ws.inserted} | {ws.deleted} |")
@@ -351,6 +355,7 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
             "clauses": dict(c.counts),
             "words": _stats_json(c.words),
             "words_by_party": {p: _stats_json(ws) for p, ws in c.words_by_party.items()},
+            "shown": c.shown or None,
         },
         "clauses": [_clause_json(d) for d in c.clauses],
     }

@@ -239,7 +239,10 @@ class Comparison:
     counts: Mapping[ClauseStatus, int]
     words: WordStats
     words_by_party: Mapping[str, WordStats]
+    shown: str = ""  # when only some compared clauses are shown, says which
 
     @property
     def has_changes(self) -> bool:
-        return any(c.status != "unchanged" for c in self.clauses)
+        """Whether the compared clauses differ (``counts`` covers them all, also when
+        ``--material-only`` shows fewer)."""
+        return any(n for status, n in self.counts.items() if status != "unchanged")

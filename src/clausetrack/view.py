@@ -210,6 +210,7 @@ class CompareView:
     changes: tuple[ChangeGroup, ...]
     change_parties: tuple[PartyView, ...]
     change_count: int
+    shown: str = ""
 
 
 @dataclass(frozen=True)
@@ -423,6 +424,7 @@ def compare_view(c: Comparison, look: Lookup | None = None) -> CompareView:
         changes=groups,
         change_parties=change_parties(groups, look),
         change_count=sum(len(g.changes) for g in groups),
+        shown=c.shown,
     )
 
 
