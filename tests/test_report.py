@@ -132,6 +132,20 @@ def test_clause_page_lists_positions_with_speakers_and_sources(
     assert ukraine.xpath(".//a[contains(@href,'sources.html#source-article')]")
 
 
+def test_clause_page_states_each_steps_key_changes(site: tuple[Path, ReportResult]) -> None:
+    out, _ = site
+    root = parse(html_of(out / "clauses" / "fund-management.html"))
+    steps = {s.get("id"): s for s in root.xpath("//section[contains(@class,'history-step')]")}
+    summaries = {
+        sid: [" ".join(visible_text(k).split()) for k in s.xpath(".//*[@class='summary']")]
+        for sid, s in steps.items()
+    }
+    draft = next(v for k, v in summaries.items() if k and k.endswith("draft"))
+    assert draft == [
+        "Party changed: the United States → the United States and Ukraine (shall be held)"
+    ]
+
+
 def test_index_grid_links_each_change_to_its_redline(site: tuple[Path, ReportResult]) -> None:
     out, _ = site
     root = parse(html_of(out / "index.html"))
