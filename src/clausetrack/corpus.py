@@ -52,6 +52,29 @@ try:
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
     from yaml import SafeLoader as _SafeLoader  # type: ignore[assignment]
 
+
+_RESOLVED: dict[tuple[object, str | None, tuple[bool, bool]], str] = {}
+_RESOLVE_MAX_LEN = 64  # longer scalars (clause texts) are resolved afresh, never kept
+_RESOLVE_MAX_ENTRIES = 4096
+
+
+class _Loader(_SafeLoader):
+    """The safe loader, remembering how short scalars resolve: corpus files repeat the same
+    keys and ids thousands of times. The safe loader has no path resolvers, so a tag
+    depends on the node's kind, value and implicitness only."""
+
+    def resolve(self, kind: object, value: str | None, implicit: tuple[bool, bool]) -> str:
+        if value is not None and len(value) > _RESOLVE_MAX_LEN:
+            return cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        key = (kind, value, implicit)
+        tag = _RESOLVED.get(key)
+        if tag is None:
+            tag = cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+            if len(_RESOLVED) < _RESOLVE_MAX_ENTRIES and not self.yaml_path_resolvers:
+                _RESOLVED[key] = tag
+        return tag
+
+
 __all__ = [
     "MAX_DEPTH",
     "MAX_EXPANDED_CHARS",
@@ -378,7 +401,7 @@ def _printable(f: _File, text: str) -> bool:
 
 def _compose(f: _File, text: str) -> Node | None:
     try:
-        node = yaml.compose(text, Loader=_SafeLoader)
+        node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         _yaml_error(f, text, exc)
         return None
@@ -448,27 +471,31 @@ class _Measure:
 def _measure(root: Node) -> _Measure:
     """Walk the node graph without recursion, each shared (aliased) node once."""
     m = _Measure()
+    nodes = m.nodes
+    order = m.order
     on_path: set[int] = set()
-    stack: list[tuple[Node, bool]] = [(root, False)]
+    # (node, its children once entered; None when not entered yet)
+    stack: list[tuple[Node, list[Node] | None]] = [(root, None)]
     while stack:
-        node, finished = stack.pop()
+        node, kids = stack.pop()
         key = id(node)
-        if finished:
+        if kids is not None:
             on_path.discard(key)
-            m.nodes[key] = _sizes(_children(node), m.nodes)
+            nodes[key] = _sizes(kids, nodes)
         elif key in on_path:
             m.cycle = node
             return m
-        elif key in m.nodes:
+        elif key in nodes:
             continue
         elif isinstance(node, ScalarNode):
-            m.order.append(node)
-            m.nodes[key] = (1, len(node.value), 1)
+            order.append(node)
+            nodes[key] = (1, len(node.value), 1)
         else:
             on_path.add(key)
-            m.order.append(node)
-            stack.append((node, True))
-            stack.extend((child, False) for child in reversed(_children(node)))
+            order.append(node)
+            kids = _children(node)
+            stack.append((node, kids))
+            stack.extend([(child, None) for child in reversed(kids)])
     return m
 
 

@@ -84,6 +84,28 @@ def _neutral_codes() -> Iterator[str]:
             yield c
 
 
+# The neutral codes in order, computed as far as any codec has needed them and shared by
+# all codecs (each takes them from the start, so a token's code does not depend on which
+# codec, or how many before it, ran).
+# The list is rebuilt whenever ``_CODE_RANGES`` is replaced.
+_code_cache: tuple[tuple[range, ...], list[str], Iterator[str]] | None = None
+
+
+def _codes(n: int) -> list[str]:
+    """The shared list of neutral codes, holding at least ``n`` when there are that many."""
+    global _code_cache
+    if _code_cache is None or _code_cache[0] is not _CODE_RANGES:
+        _code_cache = (_CODE_RANGES, [], _neutral_codes())
+    _, codes, source = _code_cache
+    if len(codes) < n:
+        codes.extend(islice(source, max(n - len(codes), 1024)))
+    return codes
+
+
+# A letter or digit: what str.isalnum accepts (``\w`` is that and the underscore).
+_WORD_CHAR = re.compile(r"[^\W_]")
+
+
 class _Overflow(Exception):
     """More distinct tokens than there are characters to stand for them."""
 
@@ -95,18 +117,21 @@ class _Codec:
         self.code: dict[str, str] = {}
         self.token: dict[str, str] = {}
         self.wordlike: set[str] = set()  # codes of tokens with a letter or digit
-        self._free = _neutral_codes()
+        self._used = 0  # codes handed out so far, from the shared list of neutral codes
 
     def encode(self, tokens: list[str]) -> str:
         code = self.code
         new = [t for t in dict.fromkeys(tokens) if t not in code]
         if new:
-            fresh = list(islice(self._free, len(new)))
+            start = self._used
+            fresh = _codes(start + len(new))[start : start + len(new)]
             if len(fresh) < len(new):
                 raise _Overflow
+            self._used = start + len(new)
             code.update(zip(new, fresh, strict=True))
             self.token.update(zip(fresh, new, strict=True))
-            self.wordlike.update(c for t, c in zip(new, fresh, strict=True) if _has_word(t))
+            has_word = _WORD_CHAR.search
+            self.wordlike.update(c for t, c in zip(new, fresh, strict=True) if has_word(t))
         return "".join(map(code.__getitem__, tokens))
 
     def decode(self, s: str) -> str:

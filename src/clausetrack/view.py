@@ -185,7 +185,7 @@ class ClauseView:
     key_changes: tuple[KeyChangeView, ...]
     sources: tuple[SourceView, ...]
 
-    @cached_property
+    @property  # not cached: used once a page, and a kept copy would double the peak
     def spans_html(self) -> Markup:
         """The redline's content, exactly as the ``redline`` macro's loop over ``spans``
         prints it (built here because a 1 MB redline is too slow through a template)."""
@@ -236,12 +236,12 @@ class ChangeGroup:
     anchor: str
     changes: tuple[ChangeView, ...]
 
-    @cached_property
+    @property  # not cached: used once a page, and a kept copy would double the peak
     def panel_html(self) -> Markup:
         """The change panel's items, exactly as the ``change_panel`` macro's loop prints them."""
         return Markup("".join(f"        {_panel_item(c)}\n" for c in self.changes))
 
-    @cached_property
+    @property  # not cached: used once a page, and a kept copy would double the peak
     def table_html(self) -> Markup:
         """The change table's rows, exactly as the ``change_table`` macro's loop prints them."""
         title = _esc(self.title)
@@ -256,6 +256,8 @@ class Lookup:
         self.parties = {p.id: _party_view(p, i) for i, p in enumerate(agreement.parties)}
         self.sources = {s.id: _source_view(s) for s in agreement.sources}
         self.versions = {v.id: self._version_view(v) for v in corpus.versions.values()}
+        # One tooltip string per (kind, party, version), shared by every span that has it.
+        self.tooltips: dict[tuple[str, str | None, str | None], str] = {}
 
     def party(self, party_id: str | None) -> PartyView | None:
         return self.parties.get(party_id) if party_id else None
@@ -316,10 +318,13 @@ def _span_view(span: Span, look: Lookup, anchor: str = "") -> SpanView:
     version = look.version(span.version)
     tooltip = ""
     if span.kind != "equal":
-        verb = "Inserted" if span.kind == "insert" else "Deleted"
-        who = party.name if party else (span.party or "unknown party")
-        where = f"{version.title} ({version.date})" if version else (span.version or "")
-        tooltip = f"{verb} by {who} in {where}"
+        key = (span.kind, span.party, span.version)
+        tooltip = look.tooltips.get(key, "")
+        if not tooltip:
+            verb = "Inserted" if span.kind == "insert" else "Deleted"
+            who = party.name if party else (span.party or "unknown party")
+            where = f"{version.title} ({version.date})" if version else (span.version or "")
+            tooltip = look.tooltips[key] = f"{verb} by {who} in {where}"
     return SpanView(span.kind, span.text, party, version, tooltip, anchor if tooltip else "")
 
 
