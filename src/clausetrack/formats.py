@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from clausetrack import __version__
+from clausetrack.compare import count_words
 from clausetrack.model import (
     ClauseDiff,
     Comparison,
@@ -47,8 +48,6 @@ def _counts_line(c: Comparison) -> str:
 
 def _by_author(spans: Sequence[Span]) -> list[tuple[str | None, str | None, WordStats]]:
     """Words changed per (party, version), in order of first appearance."""
-    from clausetrack.compare import count_words
-
     totals: dict[tuple[str | None, str | None], WordStats] = {}
     for s in spans:
         if s.kind == "equal":
