@@ -1775,21 +1775,53 @@ def _refs(text: str) -> list[_Ref]:
     return out
 
 
-def _dangling(ref: _Ref, known: set[str]) -> bool:
-    if ref.norm in known:
+@dataclass(frozen=True)
+class _Known:
+    """The labels that exist in a version, parsed once for every clause checked
+    against them: the labels, their sorts ("section"), and every prefix that has
+    sub-provisions listed ("section 2" when "section 2.1" or "section 2(a)" is)."""
+
+    norms: frozenset[str]
+    kinds: frozenset[str]
+    with_children: frozenset[str]
+
+
+def _known(known_refs: Collection[str]) -> _Known:
+    norms = frozenset(_parse_known(k) for k in known_refs)
+    prefixes = {k[:i] for k in norms for i, c in enumerate(k) if c in ".("}
+    return _Known(norms, frozenset(k.split(" ", 1)[0] for k in norms), frozenset(prefixes))
+
+
+_KNOWN_MEMO: list[tuple[Collection[str], _Known]] = []
+
+
+def _known_memo(known_refs: Collection[str]) -> _Known:
+    """:func:`_known`, remembered for the last immutable collection passed: a comparison
+    checks every clause against the same tuple of labels."""
+    if not isinstance(known_refs, tuple | frozenset):
+        return _known(known_refs)
+    for refs, parsed in _KNOWN_MEMO:
+        if refs is known_refs:
+            return parsed
+    parsed = _known(known_refs)
+    _KNOWN_MEMO[:] = [(known_refs, parsed)]
+    return parsed
+
+
+def _dangling(ref: _Ref, known: _Known) -> bool:
+    if ref.norm in known.norms:
         return False
     kw = ref.norm.split(" ", 1)[0]
-    if not any(k.split(" ", 1)[0] == kw for k in known):
+    if kw not in known.kinds:
         return False  # no references of this sort are known: nothing to check against
     ident = ref.norm.split(" ", 1)[1]
     while True:
         parent = re.sub(r"(?:\([a-z0-9]+\)|\.\d+[a-z]?)$", "", ident)
         if parent == ident:
             return True
-        if f"{kw} {parent}" in known:
+        if f"{kw} {parent}" in known.norms:
             # the parent exists: the reference dangles only if its siblings are listed
-            prefix = f"{kw} {parent}"
-            return any(k.startswith((prefix + ".", prefix + "(")) for k in known)
+            return f"{kw} {parent}" in known.with_children
         ident = parent
 
 
@@ -2588,7 +2620,7 @@ def _term_findings(
 
 
 def _ref_findings(new_text: str, known_refs: Collection[str]) -> list[_Finding]:
-    known = {_parse_known(k) for k in known_refs}
+    known = _known_memo(known_refs)
     out: list[_Finding] = []
     seen: set[str] = set()
     for ref in _refs(new_text):
