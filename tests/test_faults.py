@@ -354,6 +354,19 @@ PAUSE_HOOK = textwrap.dedent("""
             real_fsync(fd)
             pause()
         os.fsync = fsync
+    elif what == "worker":  # comparing in forked workers (every worker holds)
+        import clausetrack.compare as compare
+        import clausetrack.parallel as parallel
+
+        parallel.MIN_WORK = 0
+        parent, real_redline = os.getpid(), compare._forked_redline
+        def forked_redline(clause):
+            if os.getpid() != parent:
+                with open(os.environ["CT_PIDS"], "a") as pids:
+                    pids.write(f"{os.getpid()}\\n")
+                pause()
+            return real_redline(clause)
+        compare._forked_redline = forked_redline
     elif what == "create":  # files being created: part of a report written
         real_open = os.open
         def os_open(path, flags, *args, **kwargs):
@@ -467,6 +480,40 @@ def test_interrupted_compare_leaves_the_previous_output(
     assert snapshot(big_corpus) == before
     assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["redline.json"]
     assert_interrupted_cleanly(proc, out)
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=signal_ids)
+def test_interrupted_forked_compare_stops_its_workers(
+    big_corpus: Path, tmp_path: Path, hook_dir: Path, sig: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pids = tmp_path / "pids"
+    monkeypatch.setenv("CLAUSETRACK_JOBS", "2")
+    monkeypatch.setenv("CT_PIDS", str(pids))
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "redline.html"
+    target.write_text(PREVIOUS, encoding="utf-8")
+    proc = run_interrupted(
+        ["compare", "v0", "v2", "--corpus", str(big_corpus), "-o", str(target)],
+        "worker:1",
+        sig,
+        hook_dir,
+        tmp_path,
+    )
+    assert target.read_text("utf-8") == PREVIOUS
+    assert_interrupted_cleanly(proc, out)
+    workers = [int(line) for line in pids.read_text().split()]
+    assert workers, "no worker was started"
+    assert [pid for pid in workers if alive(pid)] == [], "workers outlived the command"
+
+
+def alive(pid: int) -> bool:
+    """Whether a process runs (a zombie waiting to be reaped does not)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
 
 
 def assert_interrupted_cleanly(proc: subprocess.CompletedProcess[str], out: Path) -> None:

@@ -62,9 +62,13 @@ def redline(
     color: bool = False,
     material_only: bool = False,
     template_dir: Path | None = None,
+    jobs: int | None = None,
 ) -> tuple[Comparison, str]:
-    """Compare two versions and render the redline: ``(comparison, output)``."""
-    comparison = compare(open_corpus(corpus), old, new, clauses)
+    """Compare two versions and render the redline: ``(comparison, output)``.
+
+    ``jobs`` caps the processes that share the clauses (``None``: decided by the size
+    of the work and the usable cores, see :mod:`clausetrack.parallel`)."""
+    comparison = compare(open_corpus(corpus), old, new, clauses, jobs=jobs)
     if material_only:
         comparison = only_material(comparison)
     return comparison, render(comparison, fmt, color=color, template_dir=template_dir)

@@ -116,6 +116,14 @@ def cli() -> None:
     help="Only the clauses with key changes (amounts, duties, ...).",
 )
 @template_dir_option
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    metavar="N",
+    help="Processes that share the clauses. Default: one per core for long comparisons, "
+    "else one ($CLAUSETRACK_JOBS also sets it). The output is the same either way.",
+)
 def compare(
     old: str,
     new: str,
@@ -127,6 +135,7 @@ def compare(
     no_color: bool,
     material_only: bool,
     template_dir: Path | None,
+    jobs: int | None,
 ) -> None:
     """Redline version OLD against version NEW.
 
@@ -153,6 +162,7 @@ def compare(
             color=use_color(no_color, output),
             material_only=material_only,
             template_dir=template_dir,
+            jobs=jobs,
         )
         target = _emit(text, output, open_)
     except ClausetrackError as error:

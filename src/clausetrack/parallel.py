@@ -1,0 +1,119 @@
+"""Spread independent pieces of work over the machine's cores.
+
+A comparison diffs every clause on its own, so long corpora split naturally into
+pieces. Workers are forked: they start in a few milliseconds and inherit the loaded
+corpus, so only the pieces' names go out and only their results come back. Where
+``fork`` is unavailable (Windows, some sandboxes) or only one core is usable, or the
+work is too small to pay for the start-up, everything runs in this process; the
+results are the same either way, in the same order.
+
+``$CLAUSETRACK_JOBS`` caps the number of processes (``1`` turns this off).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, TypeVar
+
+from clausetrack.errors import UsageError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+# Below this much work (in the caller's units, characters for a comparison) one process
+# is faster than forking, sending and gathering.
+MIN_WORK = 150_000
+# Pieces per worker: enough for a late long piece not to leave a core idle.
+_CHUNKS_PER_WORKER = 6
+
+# What the forked workers run: set just before the fork, read by the children.
+_TASK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity, not the machine's count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def jobs_from_env(value: str | None = None) -> int | None:
+    """``$CLAUSETRACK_JOBS`` as a number of processes; ``None`` when unset (decide alone)."""
+    raw = os.environ.get("CLAUSETRACK_JOBS") if value is None else value
+    if raw is None or not raw.strip():
+        return None
+    try:
+        jobs = int(raw)
+    except ValueError:
+        jobs = 0
+    if jobs < 1:
+        raise UsageError(
+            f"CLAUSETRACK_JOBS is {raw!r}, not a number of processes",
+            "set it to 1 or more (1 runs everything in one process), or unset it",
+        )
+    return jobs
+
+
+def plan(costs: Sequence[int], jobs: int | None) -> list[range]:
+    """Contiguous pieces of ``range(len(costs))`` to hand out, each about as costly;
+    one piece (no fork) when the work is small or only one process is allowed."""
+    n = len(costs)
+    total = sum(costs)
+    workers = min(usable_cores() if jobs is None else jobs, n)
+    if workers < 2 or total < MIN_WORK or "fork" not in multiprocessing.get_all_start_methods():
+        return [range(n)] if n else []
+    target = total / (workers * _CHUNKS_PER_WORKER)
+    pieces: list[range] = []
+    start = acc = 0
+    for i, cost in enumerate(costs):
+        acc += cost
+        if acc >= target:
+            pieces.append(range(start, i + 1))
+            start, acc = i + 1, 0
+    if start < n:
+        pieces.append(range(start, n))
+    return pieces
+
+
+def _init_worker() -> None:
+    # The parent alone answers Ctrl-C and SIGTERM (it stops the workers and cleans up);
+    # a worker interrupted on its own would print a traceback for nothing.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run_piece(piece: range) -> list[Any]:
+    assert _TASK is not None
+    fn, items = _TASK
+    return [fn(items[i]) for i in piece]
+
+
+def map_ordered(
+    fn: Callable[[T], R], items: Sequence[T], costs: Sequence[int], jobs: int | None = None
+) -> Iterator[R]:
+    """``map(fn, items)``, in order, over several processes when the work is worth it.
+
+    ``costs`` estimate each item's work; ``jobs`` caps the processes (``None``: the
+    usable cores, or ``$CLAUSETRACK_JOBS``). ``fn`` and its results must be picklable
+    by reference (a module-level function) and by value.
+    """
+    global _TASK
+    if jobs is None:
+        jobs = jobs_from_env()
+    pieces = plan(costs, jobs)
+    if len(pieces) < 2:
+        yield from map(fn, items)
+        return
+    workers = min(usable_cores() if jobs is None else jobs, len(pieces))
+    _TASK = (fn, items)
+    try:
+        context = multiprocessing.get_context("fork")
+        with context.Pool(workers, initializer=_init_worker) as pool:
+            for results in pool.imap(_run_piece, pieces):
+                yield from results
+    finally:
+        _TASK = None
