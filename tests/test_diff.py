@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import os
 import random
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
 from itertools import accumulate, pairwise
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clausetrack import diff as diff_module
+from clausetrack import parallel
 from clausetrack.diff import diff_words
 from clausetrack.model import Op
 from clausetrack.tokenize import tokenize
@@ -348,3 +351,36 @@ def test_the_fast_token_pattern_gives_the_full_patterns_tokens(text: str) -> Non
     from clausetrack import tokenize as tokenize_module
 
     assert tokenize(text) == tokenize_module._full().findall(text)
+
+
+# --- lines first, and shared among processes --------------------------------------
+
+# The definition of where a text is cut into lines (diff._segments is a faster equal).
+CUT = re.compile(r"(?<=[^\s\u200d])(?=\n)")
+
+
+@given(st.text(alphabet=st.sampled_from("ab \n\t\r\u200d\u2028\xa0\x85"), max_size=40))
+def test_lines_are_cut_where_the_definition_says(text: str) -> None:
+    assert diff_module._segments(text) == CUT.split(text)
+
+
+def test_long_document_diffed_in_forked_workers_is_the_same(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    old = document(12, 400)
+    new, _ = edit(old, 13, 0.03)
+    monkeypatch.setenv("CLAUSETRACK_JOBS", "1")
+    serial = diff_words(old, new)
+    monkeypatch.setenv("CLAUSETRACK_JOBS", "2")
+    monkeypatch.setattr(parallel, "MIN_WORK", 0)
+    started = []
+    real_get_context = parallel.multiprocessing.get_context
+
+    def get_context(method: str) -> Any:
+        started.append(method)
+        return real_get_context(method)
+
+    monkeypatch.setattr(parallel.multiprocessing, "get_context", get_context)
+    assert diff_words(old, new) == serial
+    assert started == ["fork"], "the runs of changed lines were not shared out"
+    check(old, new, serial)

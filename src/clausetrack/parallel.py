@@ -31,6 +31,8 @@ _CHUNKS_PER_WORKER = 6
 
 # What the forked workers run: set just before the fork, read by the children.
 _TASK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
+# True in a worker: its own pieces of work stay in it (the cores are taken already).
+_IN_WORKER = False
 
 
 def usable_cores() -> int:
@@ -64,7 +66,12 @@ def plan(costs: Sequence[int], jobs: int | None) -> list[range]:
     n = len(costs)
     total = sum(costs)
     workers = min(usable_cores() if jobs is None else jobs, n)
-    if workers < 2 or total < MIN_WORK or "fork" not in multiprocessing.get_all_start_methods():
+    if (
+        workers < 2
+        or total < MIN_WORK
+        or _IN_WORKER
+        or "fork" not in multiprocessing.get_all_start_methods()
+    ):
         return [range(n)] if n else []
     target = total / (workers * _CHUNKS_PER_WORKER)
     pieces: list[range] = []
@@ -80,6 +87,8 @@ def plan(costs: Sequence[int], jobs: int | None) -> list[range]:
 
 
 def _init_worker() -> None:
+    global _IN_WORKER
+    _IN_WORKER = True
     # The parent alone answers Ctrl-C and SIGTERM (it stops the workers and cleans up);
     # a worker interrupted on its own would print a traceback for nothing.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
