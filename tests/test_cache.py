@@ -117,3 +117,66 @@ def test_diffs_come_back_exactly_or_not_at_all(tmp_path: Path) -> None:
     other = ("", "one twX three four five.", "one two six four five.")
     assert store.get_diffs("k", other) == {}
     assert Cache(None).get_diffs("k", texts) == {}
+
+
+def test_key_changes_are_found_again_and_only_a_changed_clause_is_read_again(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clausetrack import keychanges
+
+    texts_read: list[tuple[str, str]] = []
+
+    def counting(old: str, new: str, spans: object, **kwargs: object) -> object:
+        texts_read.append((old, new))
+        return keychanges.find_key_changes(old, new, spans, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compare_module, "_key_change_finder", lambda: counting)
+    out = tmp_path / "site"
+    cold = report(corpus_dir, out)
+    assert len(texts_read) > 20
+    assert any("/key-changes/" in p.as_posix() for p in (tmp_path / CACHE_DIR).rglob("*"))
+
+    path = corpus_dir / "clauses" / "entry-into-force.yaml"
+    text = path.read_text(encoding="utf-8")
+    signed = text.index("  signed:\n    text: ")  # a word of the signed text only
+    path.write_text(
+        text[:signed] + text[signed:].replace("detailed", "binding", 1), encoding="utf-8"
+    )
+    clause = "entry-into-force"
+    texts_read.clear()
+    changed = report(corpus_dir, out)
+    assert texts_read, "the changed clause was not read again"
+    assert any("binding" in new for _, new in texts_read)
+    edited = {t.text for t in load_corpus(corpus_dir).clauses[clause].texts.values()}
+    assert all(old in edited | {""} and new in edited | {""} for old, new in texts_read)
+    assert changed == report(corpus_dir, tmp_path / "fresh" / "site", cache=False)
+    assert changed != cold
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not json",
+        '{"a": 1}',
+        '[["k", [["amount", null, "USD 1", "s", 0, 1, null]]]]',  # a field short
+        '[["k", [["amount", null, "USD 1", "s", "0", 1, null, null]]]]',  # a string index
+        '[["k", [["amount", null, "USD 1", "s", true, 1, null, null]]]]',  # a boolean
+        '[[7, [["amount", null, "USD 1", "s", 0, 1, null, null]]]]',  # a number for a key
+        '[["k", [["amount", 5, "USD 1", "s", 0, 1, null, null]]]]',  # a number for a text
+    ],
+)
+def test_cached_key_changes_of_the_wrong_shape_are_ignored(raw: str) -> None:
+    from clausetrack.report import _read_findings
+
+    assert _read_findings(raw) == {}
+
+
+def test_cached_key_changes_come_back_as_they_were() -> None:
+    from clausetrack.model import KeyChange
+    from clausetrack.report import _read_findings
+
+    raw = '[["k", [["amount", null, "USD 1 \\ud800", "s", 0, 1, "us", "v2"]]], ["e", []]]'
+    assert _read_findings(raw) == {
+        "k": (KeyChange("amount", None, "USD 1 \ud800", "s", 0, 1, "us", "v2"),),
+        "e": (),
+    }

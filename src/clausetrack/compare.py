@@ -216,6 +216,7 @@ def compare(
     key_changes: bool = True,
     diff: DiffFn = diff_words,
     jobs: int | None = 1,
+    finder: KeyChangeFinder | None = None,
 ) -> Comparison:
     """Compare two versions of ``corpus``, optionally only some clauses.
 
@@ -223,14 +224,18 @@ def compare(
     diff between two texts is computed once however many redlines and blames need it.
     ``jobs`` is how many processes may share the clauses: 1 (the default) runs all in
     this one, ``None`` decides by the work and the cores (:mod:`clausetrack.parallel`).
-    The result is the same whatever ``jobs`` is.
+    The result is the same whatever ``jobs`` is. ``finder`` replaces the key-change
+    detector (the report passes one that remembers its findings between runs).
     """
     old = resolve_version(corpus, old_id)
     new = resolve_version(corpus, new_id)
     order = align(old, new)
     if clause_ids:
         order = _select(corpus, order, clause_ids, old, new)
-    finder = _key_change_finder() if key_changes else None
+    if not key_changes:
+        finder = None
+    elif finder is None:
+        finder = _key_change_finder()
     refs = provision_labels(new)
     steps = version_path(corpus, old.id, new.id)
     clauses = [corpus.clauses[c] for c in order]

@@ -25,10 +25,11 @@ with or without the cache; delete the folder at any time.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,10 +39,10 @@ from clausetrack import compare as compare_module
 from clausetrack.api import history
 from clausetrack.attribute import DiffFn, ancestors, blame, version_path
 from clausetrack.cache import CACHE_DIR, Cache, code_key, digest, source_key, template_key
-from clausetrack.compare import compare
+from clausetrack.compare import KeyChangeFinder, compare
 from clausetrack.diff import diff_words
 from clausetrack.errors import ClausetrackError
-from clausetrack.model import Clause, Comparison, Corpus, Op, Version
+from clausetrack.model import Clause, Comparison, Corpus, KeyChange, Op, Span, Version
 from clausetrack.render import PageAssets, assets, environment, render_page
 from clausetrack.view import (
     INDEX_PAGE,
@@ -140,17 +141,25 @@ def _cached(html: str) -> Callable[[], str]:
 def site_data(corpus: Corpus, store: Cache | None = None) -> SiteData:
     """Every redline and blame the pages show, each computed once: all of them share one
     memo of word diffs, kept per clause in ``store`` between runs."""
-    memo = _DiffMemo(corpus, store or Cache(None))
+    store = store or Cache(None)
+    memo = _DiffMemo(corpus, store)
+    detector = compare_module._key_change_finder()
+    finder = _KeyChangeMemo(corpus, store, detector) if detector is not None else None
     order = tuple(history(corpus))
-    steps = {new: compare(corpus, old, new, diff=memo) for old, new in _steps(corpus, order)}
+    steps = {
+        new: compare(corpus, old, new, diff=memo, finder=finder, key_changes=finder is not None)
+        for old, new in _steps(corpus, order)
+    }
     overall = None
     pair = _overall(corpus, order)
     if pair is not None:
-        overall = compare(corpus, *pair, diff=memo)
+        overall = compare(corpus, *pair, diff=memo, finder=finder, key_changes=finder is not None)
     clause_ids = clause_order(corpus, order)
     data = SiteData(corpus, order, steps, overall, clause_ids, {})
     runs = {c: _blame_runs(corpus, c, data.latest_with(c), memo) for c in clause_ids}
     memo.save()
+    if finder is not None:
+        finder.save()
     return SiteData(corpus, order, steps, overall, clause_ids, runs)
 
 
@@ -184,8 +193,7 @@ class _DiffMemo:
         self.keys: dict[str, str] = {}
         self.loaded: dict[str, int] = {}  # clause id → diffs found in the cache
         code = code_key()
-        for clause_id, clause in corpus.clauses.items():
-            texts = tuple(sorted({"", *(t.text for t in clause.texts.values())}))
+        for clause_id, texts in _owners(corpus).items():
             key = digest(code, "diffs", *texts)
             self.texts[clause_id], self.keys[clause_id] = texts, key
             found = store.get_diffs(key, texts)
@@ -203,17 +211,136 @@ class _DiffMemo:
         """Store the diffs of each clause whose entry was missing or incomplete."""
         if self.store.root is None:
             return
-        owners: dict[str, list[str]] = {}  # text → the clauses that have it
-        for clause_id, texts in self.texts.items():
-            for text in texts:
-                owners.setdefault(text, []).append(clause_id)
+        owners = _owners_of(self.texts)
         pairs: dict[str, dict[tuple[str, str], tuple[Op, ...]]] = {}
         for (a, b), ops in self.seen.items():
-            for clause_id in set(owners.get(a, ())).intersection(owners.get(b, ())):
+            for clause_id in owners(a, b):
                 pairs.setdefault(clause_id, {})[a, b] = ops
         for clause_id, mine in pairs.items():
             if self.loaded.get(clause_id) != len(mine):
                 self.store.put_diffs(self.keys[clause_id], self.texts[clause_id], mine)
+
+
+def _owners(corpus: Corpus) -> dict[str, tuple[str, ...]]:
+    """Every clause's texts, sorted, with the empty text (a clause absent from a version)."""
+    return {
+        clause_id: tuple(sorted({"", *(t.text for t in clause.texts.values())}))
+        for clause_id, clause in corpus.clauses.items()
+    }
+
+
+def _owners_of(texts: dict[str, tuple[str, ...]]) -> Callable[[str, str], set[str]]:
+    """The clauses that have both of two texts (an entry is stored with each of them)."""
+    owners: dict[str, list[str]] = {}  # text → the clauses that have it
+    for clause_id, mine in texts.items():
+        for text in mine:
+            owners.setdefault(text, []).append(clause_id)
+    return lambda a, b: set(owners.get(a, ())).intersection(owners.get(b, ()))
+
+
+_KEY_FIELDS = ("kind", "before", "after", "summary", "span_start", "span_end", "party", "version")
+_KEY_TYPES: tuple[tuple[type, ...], ...] = (
+    (str,),
+    (str, type(None)),
+    (str, type(None)),
+    (str,),
+    (int,),
+    (int,),
+    (str, type(None)),
+    (str, type(None)),
+)
+
+
+class _KeyChangeMemo:
+    """The key-change detector's findings, kept per clause in the cache.
+
+    A clause's entry is keyed by the detector's source, the package's code and the
+    clause's texts; inside it, each finding list is keyed by everything the detector
+    reads: the two texts, the attributed spans (kinds, lengths, versions, parties) and
+    the labels cross-references are checked against. So a finding is reused only for
+    the very same call, and a run after one clause changed runs the detector on that
+    clause alone.
+    """
+
+    def __init__(self, corpus: Corpus, store: Cache, finder: KeyChangeFinder) -> None:
+        self.finder, self.store = finder, store
+        code = digest(
+            code_key(),
+            f"{finder.__module__}.{finder.__qualname__}",
+            source_key(finder.__module__),
+        )
+        self.texts = _owners(corpus)
+        self.keys = {c: digest(code, "key-changes", *t) for c, t in self.texts.items()}
+        self.seen: dict[str, tuple[KeyChange, ...]] = {}
+        self.calls: dict[tuple[str, str], set[str]] = {}  # (old, new) → call keys made
+        self.loaded: dict[str, int] = {}
+        self._refs: tuple[object, str] | None = None
+        for clause_id, key in self.keys.items():
+            found = _read_findings(store.get("key-changes", key))
+            self.seen.update(found)
+            self.loaded[clause_id] = len(found)
+
+    def _refs_key(self, known_refs: Collection[str] | None) -> str:
+        if self._refs is None or self._refs[0] is not known_refs:
+            refs = "no check" if known_refs is None else repr(sorted(known_refs))
+            self._refs = (known_refs, digest(refs))
+        return self._refs[1]
+
+    def __call__(
+        self,
+        old_text: str,
+        new_text: str,
+        spans: Sequence[Span],
+        *,
+        known_refs: Collection[str] | None = None,
+    ) -> tuple[KeyChange, ...]:
+        shape = repr([(s.kind, len(s.text), s.version, s.party) for s in spans])
+        key = digest(old_text, new_text, shape, self._refs_key(known_refs))
+        found = self.seen.get(key)
+        if found is None or any(k.span_end > len(spans) for k in found):
+            found = self.seen[key] = self.finder(old_text, new_text, spans, known_refs=known_refs)
+        self.calls.setdefault((old_text, new_text), set()).add(key)
+        return found
+
+    def save(self) -> None:
+        """Store the findings of each clause whose entry was missing or incomplete."""
+        if self.store.root is None:
+            return
+        owners = _owners_of(self.texts)
+        mine: dict[str, set[str]] = {}
+        for (a, b), keys in self.calls.items():
+            for clause_id in owners(a, b):
+                mine.setdefault(clause_id, set()).update(keys)
+        for clause_id, keys in mine.items():
+            if self.loaded.get(clause_id) != len(keys):
+                entries = [
+                    [k, [[getattr(f, name) for name in _KEY_FIELDS] for f in self.seen[k]]]
+                    for k in sorted(keys)
+                ]
+                self.store.put("key-changes", self.keys[clause_id], json.dumps(entries))
+
+
+def _read_findings(raw: str | None) -> dict[str, tuple[KeyChange, ...]]:
+    """A clause's cached findings, or none when anything in the entry is off."""
+    if raw is None:
+        return {}
+    try:
+        out: dict[str, tuple[KeyChange, ...]] = {}
+        for key, findings in json.loads(raw):
+            changes = []
+            for fields in findings:
+                if len(fields) != len(_KEY_TYPES) or not all(
+                    isinstance(v, t) and not isinstance(v, bool)
+                    for v, t in zip(fields, _KEY_TYPES, strict=True)
+                ):
+                    return {}
+                changes.append(KeyChange(*fields))
+            if not isinstance(key, str):
+                return {}
+            out[key] = tuple(changes)
+        return out
+    except (ValueError, TypeError):
+        return {}
 
 
 def _clause_fixed(clause: Clause) -> str:
