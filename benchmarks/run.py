@@ -138,10 +138,30 @@ def measure(
 WORD = re.compile(r"\w+")
 
 
+def line_regions(ops: list[tuple[str, str]]) -> int:
+    """Change regions counted as ``git diff --word-diff=porcelain`` prints them, so the two
+    counts compare like with like: a region ends at every line break (git starts a new
+    line of output there, so a moved three-line paragraph is three regions), and changed
+    or unchanged text that is only whitespace neither makes nor breaks a region (git
+    diffs words and does not show whitespace between them)."""
+    regions = 0
+    in_change = False
+    for kind, text in ops:
+        if kind == "equal":
+            if text.strip() or "\n" in text:
+                in_change = False
+            continue
+        for n, line in enumerate(text.split("\n")):
+            if n:
+                in_change = False
+            if line.strip():
+                regions += not in_change
+                in_change = True
+    return regions
+
+
 def ops_quality(ops: list[tuple[str, str]]) -> dict[str, int]:
-    regions = sum(
-        1 for n, (k, _) in enumerate(ops) if k != "equal" and (n == 0 or ops[n - 1][0] == "equal")
-    )
+    regions = line_regions(ops)
     words = sum(len(WORD.findall(t)) for k, t in ops if k != "equal")
     split = 0
     for side in ("delete", "insert"):
@@ -564,7 +584,9 @@ def main() -> None:
         "  peak memory is the child's maximum resident set size.",
         "- Inputs: the four APSL versions cycled to the size, three paragraphs moved, then a",
         "  seeded ~2% word-edit script (seed 2024). Change regions: maximal runs of changed",
-        "  text; split words: edit boundaries that fall inside a word (must be 0).",
+        "  text, counted line by line as git's word-diff prints them (a region ends at a line",
+        "  break, whitespace alone neither makes nor breaks one; redlines: its marked spans);",
+        "  split words: edit boundaries that fall inside a word (must be 0).",
         "",
     ]
     compile_package()
