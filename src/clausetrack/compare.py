@@ -59,14 +59,21 @@ def resolve_version(corpus: Corpus, version_id: str) -> Version:
 def align(old: Version, new: Version) -> list[str]:
     """The clause ids of both versions in the new version's order; a clause the new
     version dropped follows the clause it followed in the old version."""
-    order = list(new.clauses)
-    present = set(order)
-    for i, clause_id in enumerate(old.clauses):
-        if clause_id in present:
-            continue
-        before = next((c for c in reversed(old.clauses[:i]) if c in present), None)
-        order.insert(order.index(before) + 1 if before else 0, clause_id)
-        present.add(clause_id)
+    present = set(new.clauses)
+    followers: dict[str | None, str] = {}  # a clause → the dropped clause right after it
+    before: str | None = None
+    for clause_id in old.clauses:
+        if clause_id not in present:
+            followers[before] = clause_id
+        before = clause_id
+    order: list[str] = []
+    for start in (None, *new.clauses):
+        if start is not None:
+            order.append(start)
+        dropped = followers.get(start)
+        while dropped is not None:  # a run of dropped clauses, in the old order
+            order.append(dropped)
+            dropped = followers.get(dropped)
     return order
 
 
