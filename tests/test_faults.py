@@ -343,11 +343,11 @@ PAUSE_HOOK = textwrap.dedent("""
 
     if what == "render":  # compared, nothing written yet
         import clausetrack.formats as formats
-        real_json = formats.render_json
-        def render_json(*args, **kwargs):
+        real_json = formats.json_pieces
+        def json_pieces(*args, **kwargs):
             pause()
-            return real_json(*args, **kwargs)
-        formats.render_json = render_json
+            yield from real_json(*args, **kwargs)
+        formats.json_pieces = json_pieces
     elif what == "fsync":  # the temporary file is complete, not yet renamed
         real_fsync = os.fsync
         def fsync(fd):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -43,13 +43,33 @@ def render(
         from clausetrack.render import compare_html
 
         return compare_html(comparison, template_dir)
+    return "".join(pieces(comparison, fmt, color=color))
+
+
+def pieces(
+    comparison: Comparison,
+    fmt: Format,
+    *,
+    color: bool = False,
+    template_dir: Path | None = None,
+) -> Iterator[str]:
+    """:func:`render`'s output in pieces, as it is produced: a long document's redline is
+    written without ever being one string."""
+    if fmt == "html":
+        from clausetrack.memory import gc_paused
+        from clausetrack.render import compare_page
+
+        with gc_paused():
+            yield from compare_page(comparison, template_dir)
+        return
     from clausetrack import formats
 
     if fmt == "json":
-        return formats.render_json(comparison)
-    if fmt == "markdown":
-        return formats.render_markdown(comparison)
-    return formats.render_text(comparison, color=color)
+        yield from formats.json_pieces(comparison)
+    elif fmt == "markdown":
+        yield from formats.markdown_pieces(comparison)
+    else:
+        yield from formats.text_pieces(comparison, color=color)
 
 
 def redline(
@@ -68,10 +88,42 @@ def redline(
 
     ``jobs`` caps the processes that share the clauses (``None``: decided by the size
     of the work and the usable cores, see :mod:`clausetrack.parallel`)."""
-    comparison = compare(open_corpus(corpus), old, new, clauses, jobs=jobs)
-    if material_only:
-        comparison = only_material(comparison)
+    comparison = _compared(old, new, corpus, clauses, material_only, jobs)
     return comparison, render(comparison, fmt, color=color, template_dir=template_dir)
+
+
+def write_redline(
+    old: str,
+    new: str,
+    path: Path,
+    *,
+    corpus: str | os.PathLike[str] | None = None,
+    clauses: Sequence[str] = (),
+    fmt: Format = "html",
+    color: bool = False,
+    material_only: bool = False,
+    template_dir: Path | None = None,
+    jobs: int | None = None,
+) -> Comparison:
+    """Compare two versions and write the redline to ``path`` atomically, piece by piece
+    as it is rendered (see :func:`redline` for the options)."""
+    from clausetrack.output import write_atomic
+
+    comparison = _compared(old, new, corpus, clauses, material_only, jobs)
+    write_atomic(path, pieces(comparison, fmt, color=color, template_dir=template_dir))
+    return comparison
+
+
+def _compared(
+    old: str,
+    new: str,
+    corpus: str | os.PathLike[str] | None,
+    clauses: Sequence[str],
+    material_only: bool,
+    jobs: int | None,
+) -> Comparison:
+    comparison = compare(open_corpus(corpus), old, new, clauses, jobs=jobs)
+    return only_material(comparison) if material_only else comparison
 
 
 def only_material(c: Comparison) -> Comparison:

@@ -152,45 +152,41 @@ def compare(
     from clausetrack import api
 
     chosen = pick_format("html" if open_ and not fmt and not output else fmt, output)
+    options: dict[str, Any] = {  # of api.redline and api.write_redline
+        "corpus": corpus,
+        "clauses": clauses,
+        "fmt": chosen,
+        "color": use_color(no_color, output),
+        "material_only": material_only,
+        "template_dir": template_dir,
+        "jobs": jobs,
+    }
     try:
-        comparison, text = api.redline(
-            old,
-            new,
-            corpus=corpus,
-            clauses=clauses,
-            fmt=chosen,  # type: ignore[arg-type]
-            color=use_color(no_color, output),
-            material_only=material_only,
-            template_dir=template_dir,
-            jobs=jobs,
-        )
-        target = _emit(text, output, open_)
+        if output is None and not open_:
+            comparison, text = api.redline(old, new, **options)
+            click.echo(text, nl=False)
+        else:
+            target = output or _temporary_html()
+            comparison = api.write_redline(old, new, target, **options)
+            if open_:
+                import webbrowser
+
+                webbrowser.open(target.resolve().as_uri())
     except ClausetrackError as error:
         fail(error)
-    if target is not None:
+    if output is not None or open_:
         n = len(comparison.clauses)
         click.echo(f"Wrote {target} ({n} clause{'s' if n != 1 else ''}).", err=True)
     sys.exit(1 if comparison.has_changes else 0)
 
 
-def _emit(text: str, output: Path | None, open_: bool) -> Path | None:
-    from clausetrack.output import write_atomic
+def _temporary_html() -> Path:
+    """A file of our own to write the redline that ``--open`` shows."""
+    import tempfile
 
-    if output is None and not open_:
-        click.echo(text, nl=False)
-        return None
-    if output is None:
-        import tempfile
-
-        handle = tempfile.NamedTemporaryFile("w", suffix=".html", delete=False)  # noqa: SIM115
-        handle.close()
-        output = Path(handle.name)
-    write_atomic(output, text)
-    if open_:
-        import webbrowser
-
-        webbrowser.open(output.resolve().as_uri())
-    return output
+    handle = tempfile.NamedTemporaryFile("w", suffix=".html", delete=False)  # noqa: SIM115
+    handle.close()
+    return Path(handle.name)
 
 
 @cli.command()

@@ -1,14 +1,16 @@
 """Plain-text, Markdown and JSON renderings of a :class:`Comparison`.
 
 They read the same model as the HTML page: the same clauses, spans,
-attribution, statistics, positions and key changes.
+attribution, statistics, positions and key changes. Each also comes in pieces
+(``text_pieces``, ``markdown_pieces``, ``json_pieces``), a clause at a time, so that a
+large comparison can be written as it is made.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from clausetrack import __version__
@@ -48,19 +50,16 @@ def _counts_line(c: Comparison) -> str:
 
 def _by_author(spans: Sequence[Span]) -> list[tuple[str | None, str | None, WordStats]]:
     """Words changed per (party, version), in order of first appearance."""
-    totals: dict[tuple[str | None, str | None], WordStats] = {}
+    totals: dict[tuple[str | None, str | None], list[int]] = {}  # [inserted, deleted]
     for s in spans:
         if s.kind == "equal":
             continue
         key = (s.party, s.version)
-        ws = totals.get(key, WordStats())
-        n = count_words(s.text)
-        totals[key] = (
-            WordStats(ws.inserted + n, ws.deleted)
-            if s.kind == "insert"
-            else WordStats(ws.inserted, ws.deleted + n)
-        )
-    return [(p, v, ws) for (p, v), ws in totals.items()]
+        counts = totals.get(key)
+        if counts is None:
+            counts = totals[key] = [0, 0]
+        counts[0 if s.kind == "insert" else 1] += count_words(s.text)
+    return [(p, v, WordStats(ins, dels)) for (p, v), (ins, dels) in totals.items()]
 
 
 def _version_title(c: Comparison, version_id: str | None) -> str:
@@ -137,6 +136,11 @@ def text_redline(spans: Sequence[Span], color: bool) -> str:
 
 
 def render_text(c: Comparison, color: bool = False) -> str:
+    return "".join(text_pieces(c, color))
+
+
+def text_pieces(c: Comparison, color: bool = False) -> Iterator[str]:
+    """:func:`render_text`'s text, a clause at a time (to write it as it is made)."""
     marks = _ANSI if color else _PLAIN
     b0, b1 = marks["bold"]
     d0, d1 = marks["dim"]
@@ -160,8 +164,9 @@ def render_text(c: Comparison, color: bool = False) -> str:
             lines += [
                 f"  - {_terminal_safe(_key_line(c, k))} [{d.clause.id}]" for k in d.key_changes
             ]
+    yield _lines(lines)
     for i, d in enumerate(c.clauses, 1):
-        lines += ["", f"{b0}{i}. {_terminal_safe(d.clause.title)} [{d.clause.id}] — {d.status}{b1}"]
+        lines = ["", f"{b0}{i}. {_terminal_safe(d.clause.title)} [{d.clause.id}] — {d.status}{b1}"]
         if d.status == "unchanged":
             lines.append(f"{d0}(text unchanged){d1}")
         else:
@@ -173,6 +178,12 @@ def render_text(c: Comparison, color: bool = False) -> str:
                 )
         lines += [f"{d0}  {_terminal_safe(n)}{d1}" for n in d.notes]
         lines += [f"  {_terminal_safe(s)}" for s in _stance_lines(c, d)]
+        yield _lines(lines)
+
+
+def _lines(lines: list[str]) -> str:
+    """Lines as text, each ending in a newline: pieces made of them join into the
+    ``"\\n".join(all lines) + "\\n"`` of the whole."""
     return "\n".join(lines) + "\n"
 
 
@@ -181,6 +192,7 @@ def render_text(c: Comparison, color: bool = False) -> str:
 # Characters that are Markdown anywhere in a line, an entity-like "&name;", and the
 # marks that only count at the start of a line (headings, quotes, lists, rules).
 _MD_INLINE = re.compile(r"([\\`*_\[\]<>|~])|&(?=#?\w+;)")
+_MD_INLINE_START = re.compile(r"[\\`*_\[\]<>|~&]")  # a character that can start a match
 _MD_LINE_START = re.compile(r"^(\s*)([#>+=-]|\d+(?=[.)]))", re.MULTILINE)
 
 
@@ -194,7 +206,9 @@ def _escape_line_start(m: re.Match[str]) -> str:
 def md_escape(text: str) -> str:
     """Escape ``text`` so that Markdown shows it literally, and no more than needed.
     Control characters are shown as ``\\xNN``: they would drive a terminal or an editor."""
-    text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), _terminal_safe(text))
+    text = _terminal_safe(text)
+    if _MD_INLINE_START.search(text):  # few texts have any: a quicker search says which
+        text = _MD_INLINE.sub(lambda m: "\\" + m.group(0), text)
     return _MD_LINE_START.sub(_escape_line_start, text)
 
 
@@ -224,6 +238,11 @@ def markdown_redline(spans: Sequence[Span]) -> str:
 
 
 def render_markdown(c: Comparison) -> str:
+    return "".join(markdown_pieces(c))
+
+
+def markdown_pieces(c: Comparison) -> Iterator[str]:
+    """:func:`render_markdown`'s text, a clause at a time (to write it as it is made)."""
     esc = md_escape
     lines = [
         f"# Redline: {esc(c.old.title)} → {esc(c.new.title)}",
@@ -246,8 +265,9 @@ def render_markdown(c: Comparison) -> str:
     if keys:
         lines += ["", "## Key changes", ""]
         lines += [f"- {esc(_key_line(c, k))} — *{esc(d.clause.title)}*" for d, k in keys]
+    yield _lines(lines)
     for i, d in enumerate(c.clauses, 1):
-        lines += ["", f"## {i}. {esc(d.clause.title)} ({d.status})", ""]
+        lines = ["", f"## {i}. {esc(d.clause.title)} ({d.status})", ""]
         lines.append(markdown_redline(d.spans) if d.spans else "*(no text)*")
         authors = _by_author(d.spans)
         if authors:
@@ -261,7 +281,7 @@ def render_markdown(c: Comparison) -> str:
         if stances:
             lines += ["", "**Positions:**", ""]
             lines += [f"- {esc(s)}" for s in stances]
-    return "\n".join(lines) + "\n"
+        yield _lines(lines)
 
 
 # --- JSON ----------------------------------------------------------------------------
@@ -335,7 +355,8 @@ def _clause_json(d: ClauseDiff) -> dict[str, Any]:
     }
 
 
-def comparison_json(c: Comparison) -> dict[str, Any]:
+def _document_json(c: Comparison) -> dict[str, Any]:
+    """The JSON document but its ``clauses``, which come last."""
     a = c.corpus.agreement
     return {
         "schema": SCHEMA,
@@ -356,8 +377,91 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
             "words_by_party": {p: _stats_json(ws) for p, ws in c.words_by_party.items()},
             "shown": c.shown or None,
         },
-        "clauses": [_clause_json(d) for d in c.clauses],
     }
+
+
+def comparison_json(c: Comparison) -> dict[str, Any]:
+    return {**_document_json(c), "clauses": [_clause_json(d) for d in c.clauses]}
+
+
+class _Unusual(Exception):
+    """A value that :func:`_put_json` leaves to :func:`json.dumps`."""
+
+
+_json_string = json.encoder.encode_basestring  # in C where available
+
+
+def _json_scalar(value: Any) -> str | None:
+    """A string, ``None``, boolean or ``int`` as JSON; ``None`` for anything else."""
+    t = type(value)
+    if t is str:
+        return _json_string(value)
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if t is int:
+        return int.__repr__(value)
+    return None
+
+
+def _put_json(value: Any, nl: str, out: list[str]) -> None:
+    """Append ``value`` as ``json.dumps(value, ensure_ascii=False, indent=2)`` writes
+    it, nested where ``nl`` is its newline and indent. Only the plain types that
+    ``comparison_json`` makes; others raise :class:`_Unusual`. (The standard library
+    writes indented JSON in pure Python with a generator per container, which made
+    JSON the slowest format by far.)"""
+    t = type(value)
+    if t is dict:
+        if not value:
+            out.append("{}")
+            return
+        inner = nl + "  "
+        sep = "{" + inner
+        for key, item in value.items():
+            if type(key) is not str:
+                raise _Unusual
+            text = _json_scalar(item)
+            if text is None:
+                out.append(f"{sep}{_json_string(key)}: ")
+                _put_json(item, inner, out)
+            else:
+                out.append(f"{sep}{_json_string(key)}: {text}")
+            sep = "," + inner
+        out.append(nl + "}")
+    elif t is list or t is tuple:
+        if not value:
+            out.append("[]")
+            return
+        inner = nl + "  "
+        sep = "[" + inner
+        for item in value:
+            text = _json_scalar(item)
+            if text is None:
+                out.append(sep)
+                _put_json(item, inner, out)
+            else:
+                out.append(sep + text)
+            sep = "," + inner
+        out.append(nl + "]")
+    else:
+        text = _json_scalar(value)
+        if text is None:
+            raise _Unusual
+        out.append(text)
+
+
+def _json_text(value: Any, nl: str = "\n") -> str:
+    """``json.dumps(value, ensure_ascii=False, indent=2)``, nested at ``nl``."""
+    out: list[str] = []
+    try:
+        _put_json(value, nl, out)
+        text = "".join(out)
+    except _Unusual:  # never for our documents; the standard library, re-indented
+        text = json.dumps(value, ensure_ascii=False, indent=2).replace("\n", nl)
+    return _raw_controls(text)
 
 
 # JSON escapes only C0 controls; DEL and the C1 controls (U+009B is a terminal's CSI)
@@ -366,6 +470,24 @@ def comparison_json(c: Comparison) -> dict[str, Any]:
 _JSON_RAW_CONTROL = re.compile(r"[\x7f-\x9f]")
 
 
-def render_json(c: Comparison) -> str:
-    text = json.dumps(comparison_json(c), ensure_ascii=False, indent=2) + "\n"
+def _raw_controls(text: str) -> str:
     return _JSON_RAW_CONTROL.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def render_json(c: Comparison) -> str:
+    return "".join(json_pieces(c))
+
+
+def json_pieces(c: Comparison) -> Iterator[str]:
+    """:func:`render_json`'s text, a clause at a time: each clause's dictionaries are
+    made, written and dropped in turn, never the whole document's at once."""
+    head = _json_text(_document_json(c))
+    yield head[: -len("\n}")] + ',\n  "clauses": '
+    if not c.clauses:
+        yield "[]\n}\n"
+        return
+    sep = "[\n    "
+    for d in c.clauses:
+        yield sep + _json_text(_clause_json(d), "\n    ")
+        sep = ",\n    "
+    yield "\n  ]\n}\n"

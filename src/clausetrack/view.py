@@ -2,7 +2,7 @@
 
 Untrusted text stays plain ``str`` here and is escaped by Jinja2's autoescape,
 except in the few loops too long for a template (a redline's spans, the change list
-and table), which are printed here with every piece of text escaped (``_esc``).
+and table), which are printed here with every piece of text escaped (``esc``).
 The two things that reach places autoescape does not cover are made safe here:
 a party colour becomes CSS only if it is a plain hex colour, and a source URL
 becomes a link only if it is ``http`` or ``https``.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cached_property
@@ -52,6 +52,11 @@ STANCE_GLYPHS = {
     "rejects": "✖",
 }
 
+# The size, in characters, of the pieces of a page written as it is rendered; a text
+# longer than ``LONG`` is escaped a slice at a time (escaping can make it 5 times longer).
+PIECE = 1 << 18
+LONG = PIECE // 8
+
 STATUS_LABELS = {
     "added": "Added",
     "removed": "Removed",
@@ -86,7 +91,7 @@ def css_ident(value: str) -> str:
     return "x" + value.encode("utf-8").hex()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartyView:
     id: str
     css_id: str
@@ -97,7 +102,7 @@ class PartyView:
     line_style: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceView:
     id: str
     anchor: str
@@ -108,7 +113,7 @@ class SourceView:
     date: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VersionView:
     id: str
     title: str
@@ -119,7 +124,7 @@ class VersionView:
     anchor: str = ""  # its section on a clause page
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SpanView:
     kind: str  # equal, insert, delete
     text: str
@@ -129,7 +134,7 @@ class SpanView:
     anchor: str = ""  # the element id of an insertion or deletion
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PositionView:
     party: PartyView | None
     stance: str
@@ -140,14 +145,14 @@ class PositionView:
     sources: tuple[SourceView, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartyStances:
     party: PartyView
     old: tuple[PositionView, ...]
     new: tuple[PositionView, ...]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class KeyChangeView:
     kind: str
     summary: str
@@ -160,14 +165,14 @@ class KeyChangeView:
     anchor: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class PartyWords:
     party: PartyView
     inserted: int
     deleted: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ClauseView:
     id: str
     anchor: str
@@ -192,7 +197,7 @@ class ClauseView:
         return spans_html(self.spans)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CompareView:
     title: str
     summary: str
@@ -213,7 +218,7 @@ class CompareView:
     shown: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChangeView:
     """One insertion or deletion, as the change list and the change table show it."""
 
@@ -228,7 +233,7 @@ class ChangeView:
     version: VersionView | None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ChangeGroup:
     """The changes of one redline on a page (a clause, or one step of a clause's history)."""
 
@@ -239,13 +244,30 @@ class ChangeGroup:
     @property  # not cached: used once a page, and a kept copy would double the peak
     def panel_html(self) -> Markup:
         """The change panel's items, exactly as the ``change_panel`` macro's loop prints them."""
-        return Markup("".join(f"        {_panel_item(c)}\n" for c in self.changes))
+        return Markup("".join(self.panel_strings()))
 
     @property  # not cached: used once a page, and a kept copy would double the peak
     def table_html(self) -> Markup:
         """The change table's rows, exactly as the ``change_table`` macro's loop prints them."""
-        title = _esc(self.title)
-        return Markup("".join(f"      {_table_row(c, title)}\n" for c in self.changes))
+        return Markup("".join(self.table_strings()))
+
+    def panel_strings(self) -> Iterator[str]:
+        """``panel_html``, an item at a time."""
+        for c in self.changes:
+            yield f"        {_panel_item(c)}\n"
+
+    def table_strings(self) -> Iterator[str]:
+        """``table_html``, a row at a time, and a long change's text a slice at a time
+        (a page written as it is rendered never holds a whole document's text at once)."""
+        title = esc(self.title)
+        for c in self.changes:
+            if len(c.text) <= LONG:
+                yield f"      {_table_row(c, title)}\n"
+            else:
+                start, end = _table_row_tags(c, title)
+                yield f"      {start}"
+                yield from escaped_slices(c.text)
+                yield f"{end}\n"
 
 
 class Lookup:
@@ -265,7 +287,7 @@ class Lookup:
     def version(self, version_id: str | None) -> VersionView | None:
         return self.versions.get(version_id) if version_id else None
 
-    def source_list(self, ids: tuple[str, ...]) -> tuple[SourceView, ...]:
+    def source_list(self, ids: Iterable[str]) -> tuple[SourceView, ...]:
         return tuple(self.sources[i] for i in dict.fromkeys(ids) if i in self.sources)
 
     def _version_view(self, v: Version) -> VersionView:
@@ -313,29 +335,34 @@ def citation_label(s: Source) -> str:
     return s.title[:45].rsplit(" ", 1)[0] + "…"
 
 
-def _span_view(span: Span, look: Lookup, anchor: str = "") -> SpanView:
-    party = look.party(span.party)
-    version = look.version(span.version)
-    tooltip = ""
-    if span.kind != "equal":
-        key = (span.kind, span.party, span.version)
-        tooltip = look.tooltips.get(key, "")
-        if not tooltip:
-            verb = "Inserted" if span.kind == "insert" else "Deleted"
-            who = party.name if party else (span.party or "unknown party")
-            where = f"{version.title} ({version.date})" if version else (span.version or "")
-            tooltip = look.tooltips[key] = f"{verb} by {who} in {where}"
-    return SpanView(span.kind, span.text, party, version, tooltip, anchor if tooltip else "")
+def _tooltip(span: Span, look: Lookup) -> str:
+    """A change's tooltip, "Inserted by PARTY in VERSION (DATE)", made once per kind,
+    party and version and shared by every span that has it."""
+    key = (span.kind, span.party, span.version)
+    tooltip = look.tooltips.get(key)
+    if tooltip is None:
+        party, version = look.party(span.party), look.version(span.version)
+        verb = "Inserted" if span.kind == "insert" else "Deleted"
+        who = party.name if party else (span.party or "unknown party")
+        where = f"{version.title} ({version.date})" if version else (span.version or "")
+        tooltip = look.tooltips[key] = f"{verb} by {who} in {where}"
+    return tooltip
 
 
 def span_views(spans: tuple[Span, ...], look: Lookup, prefix: str) -> tuple[SpanView, ...]:
     """Views of a redline's spans; the n-th change gets the element id ``prefix-n``."""
+    parties, versions = look.parties, look.versions
     out: list[SpanView] = []
     n = 0
-    for span in spans:
-        if span.kind != "equal":
+    for s in spans:
+        party = parties.get(s.party) if s.party else None
+        version = versions.get(s.version) if s.version else None
+        if s.kind == "equal":
+            out.append(SpanView(s.kind, s.text, party, version, ""))
+        else:
             n += 1
-        out.append(_span_view(span, look, f"{prefix}-{n}"))
+            tip = _tooltip(s, look)
+            out.append(SpanView(s.kind, s.text, party, version, tip, f"{prefix}-{n}"))
     return tuple(out)
 
 
@@ -352,6 +379,8 @@ def _position_view(p: Position, look: Lookup) -> PositionView:
 
 
 def _stances(d: ClauseDiff, look: Lookup) -> tuple[PartyStances, ...]:
+    if not d.old_positions and not d.new_positions:  # most clauses of a long document
+        return ()
     out: list[PartyStances] = []
     for party in look.parties.values():
         old = tuple(_position_view(p, look) for p in d.old_positions if p.party == party.id)
@@ -385,9 +414,9 @@ def key_change_view(k: KeyChange, d: ClauseDiff, anchor: str, look: Lookup) -> K
 
 def clause_view(d: ClauseDiff, number: int, look: Lookup, change_prefix: str = "") -> ClauseView:
     anchor = f"clause-{css_ident(d.clause.id)}"
-    cited = tuple(s for p in (*d.old_positions, *d.new_positions) for s in p.sources)
-    texts = (d.clause.texts.get(v) for v in (d.old_version, d.new_version))
-    text_sources = d.clause.sources + tuple(s for t in texts if t for s in t.sources)
+    cited = [s for p in (*d.old_positions, *d.new_positions) for s in p.sources]
+    texts = [d.clause.texts.get(v) for v in (d.old_version, d.new_version)]
+    sources = [*d.clause.sources, *(s for t in texts if t for s in t.sources), *cited]
     return ClauseView(
         id=d.clause.id,
         anchor=anchor,
@@ -403,7 +432,7 @@ def clause_view(d: ClauseDiff, number: int, look: Lookup, change_prefix: str = "
         stances=_stances(d, look),
         notes=d.notes,
         key_changes=tuple(key_change_view(k, d, anchor, look) for k in d.key_changes),
-        sources=look.source_list(text_sources + cited),
+        sources=look.source_list(sources) if sources else (),
     )
 
 
@@ -434,7 +463,19 @@ def compare_view(c: Comparison, look: Lookup | None = None) -> CompareView:
 
 
 def excerpt(text: str, limit: int = 60) -> str:
-    """``text`` on one line, shortened to about ``limit`` characters."""
+    """``text`` on one line, shortened to about ``limit`` characters.
+
+    Only the start of ``text`` can show, so only a growing prefix of it is read: a
+    change can be a whole 5 MB document, and flattening all of it for 60 characters
+    was most of the time of a large page's view-model."""
+    size = 4 * limit + 64
+    while size < len(text):
+        words = text[:size].split()
+        # Every word but the last ends inside the prefix, so they begin the flat text.
+        head = " ".join(words[:-1])
+        if len(head) > limit:
+            return head[: limit - 1].rsplit(" ", 1)[0] + "…"
+        size *= 4
     flat = " ".join(text.split())
     if not flat:
         return "(white space)"
@@ -457,16 +498,16 @@ def change_groups(
             number += 1
             insert = s.kind == "insert"
             items.append(
-                ChangeView(
-                    anchor=s.anchor,
-                    number=number,
-                    kind=s.kind,
-                    sign="+" if insert else "−",
-                    verb="Inserted" if insert else "Deleted",
-                    text=s.text,
-                    excerpt=excerpt(s.text),
-                    party=s.party,
-                    version=s.version,
+                ChangeView(  # anchor, number, kind, sign, verb, text, excerpt, party, version
+                    s.anchor,
+                    number,
+                    s.kind,
+                    "+" if insert else "−",
+                    "Inserted" if insert else "Deleted",
+                    s.text,
+                    excerpt(s.text),
+                    s.party,
+                    s.version,
                 )
             )
         if items:
@@ -474,9 +515,8 @@ def change_groups(
     return tuple(groups)
 
 
-def _esc(text: str) -> str:
-    """``markupsafe.escape`` for a plain ``str`` (the same five entities), without its
-    per-call overhead: the pre-rendered loops escape hundreds of thousands of strings."""
+def _esc_replace(text: str) -> str:
+    """``markupsafe.escape`` for a plain ``str``: the same five entities, as ``str``."""
     return (
         text.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -486,46 +526,113 @@ def _esc(text: str) -> str:
     )
 
 
+def _c_escape() -> Callable[[str], str]:
+    """markupsafe's own escaping in C, which returns a plain ``str`` (its public
+    ``escape`` wraps every result in a ``Markup``); ``_esc_replace`` without it."""
+    try:
+        from markupsafe._speedups import _escape_inner
+    except ImportError:  # pragma: no cover - markupsafe without its C speedups
+        return _esc_replace
+    return _escape_inner
+
+
+# Escape text for HTML exactly as autoescape does. The pre-rendered parts of a page
+# escape hundreds of thousands of strings; markupsafe's single pass in C takes a third
+# of the time of five ``str.replace`` passes.
+esc = _c_escape()
+
+
+def _span_tags(s: SpanView) -> tuple[str, str]:
+    """The tags around an insertion's or deletion's text."""
+    tag = "ins" if s.kind == "insert" else "del"
+    anchor = f' id="{esc(s.anchor)}"' if s.anchor else ""
+    party = esc(s.party.id) if s.party else ""
+    version = esc(s.version.id) if s.version else ""
+    return (
+        f'<{tag}{anchor} data-party="{party}" data-version="{version}" title="{esc(s.tooltip)}">',
+        f"</{tag}>",
+    )
+
+
+def _span_html(s: SpanView) -> str:
+    if s.kind == "equal":
+        return esc(s.text)
+    start, end = _span_tags(s)
+    return f"{start}{esc(s.text)}{end}"
+
+
 def spans_html(spans: Iterable[SpanView]) -> Markup:
     """Spans as the inside of a ``.redline`` element: text, ``<ins>`` and ``<del>``."""
-    out: list[str] = []
+    return Markup("".join(map(_span_html, spans)))
+
+
+def spans_html_strings(spans: Iterable[SpanView]) -> Iterator[str]:
+    """``spans_html``, a span at a time, and a long text a slice at a time: one change
+    can be a whole 5 MB document."""
     for s in spans:
-        if s.kind == "equal":
-            out.append(_esc(s.text))
-            continue
-        tag = "ins" if s.kind == "insert" else "del"
-        anchor = f' id="{_esc(s.anchor)}"' if s.anchor else ""
-        party = _esc(s.party.id) if s.party else ""
-        version = _esc(s.version.id) if s.version else ""
-        out.append(
-            f'<{tag}{anchor} data-party="{party}" data-version="{version}" '
-            f'title="{_esc(s.tooltip)}">{_esc(s.text)}</{tag}>'
-        )
-    return Markup("".join(out))
+        if len(s.text) <= LONG:
+            yield _span_html(s)
+        elif s.kind == "equal":
+            yield from escaped_slices(s.text)
+        else:
+            start, end = _span_tags(s)
+            yield start
+            yield from escaped_slices(s.text)
+            yield end
+
+
+def escaped_slices(text: str) -> Iterator[str]:
+    """``esc(text)`` in pieces of at most ``PIECE`` characters (entities are whole
+    characters escaped, so slicing first changes nothing)."""
+    for i in range(0, len(text), LONG):
+        yield esc(text[i : i + LONG])
+
+
+def grouped(strings: Iterable[str]) -> Iterator[str]:
+    """``strings`` joined into pieces of ``PIECE`` characters or more (but the last),
+    each under ``2 * PIECE`` when no string is longer than ``PIECE``: a few large
+    pieces are cheap to print and write, and bound the memory a page takes."""
+    block: list[str] = []
+    size = 0
+    for s in strings:
+        block.append(s)
+        size += len(s)
+        if size >= PIECE:
+            yield "".join(block)
+            block = []
+            size = 0
+    if block:
+        yield "".join(block)
 
 
 def _panel_item(c: ChangeView) -> str:
-    party = f' data-party="{_esc(c.party.id)}"' if c.party else ""
-    by = _esc(c.party.short) if c.party else "unknown party"
-    version = f" · {_esc(c.version.title)}" if c.version else ""
+    party = f' data-party="{esc(c.party.id)}"' if c.party else ""
+    by = esc(c.party.short) if c.party else "unknown party"
+    version = f" · {esc(c.version.title)}" if c.version else ""
     return (
-        f'<li class="change-item {_esc(c.kind)}"{party}><a href="#{_esc(c.anchor)}">'
-        f'<span class="sign" aria-hidden="true">{_esc(c.sign)}</span>'
-        f'<span class="vh">{_esc(c.verb)}: </span><span class="excerpt">{_esc(c.excerpt)}'
+        f'<li class="change-item {esc(c.kind)}"{party}><a href="#{esc(c.anchor)}">'
+        f'<span class="sign" aria-hidden="true">{esc(c.sign)}</span>'
+        f'<span class="vh">{esc(c.verb)}: </span><span class="excerpt">{esc(c.excerpt)}'
         f'</span></a> <span class="by">{by}{version}</span></li>'
     )
 
 
-def _table_row(c: ChangeView, title: str) -> str:
-    party = f' data-party="{_esc(c.party.id)}"' if c.party else ""
+def _table_row_tags(c: ChangeView, title: str) -> tuple[str, str]:
+    """A change table row but the change's text."""
+    party = f' data-party="{esc(c.party.id)}"' if c.party else ""
     tag = "ins" if c.kind == "insert" else "del"
-    name = _esc(c.party.name) if c.party else "unknown party"
-    version = _esc(c.version.title) if c.version else ""
+    name = esc(c.party.name) if c.party else "unknown party"
+    version = esc(c.version.title) if c.version else ""
     return (
-        f'<tr class="change-row {_esc(c.kind)}"{party}><td>{c.number}</td><td>{title}</td>'
-        f"<td>{_esc(c.sign)} {_esc(c.verb)}</td>"
-        f'<td class="t"><{tag}>{_esc(c.text)}</{tag}></td><td>{name}</td><td>{version}</td></tr>'
+        f'<tr class="change-row {esc(c.kind)}"{party}><td>{c.number}</td><td>{title}</td>'
+        f'<td>{esc(c.sign)} {esc(c.verb)}</td><td class="t"><{tag}>',
+        f"</{tag}></td><td>{name}</td><td>{version}</td></tr>",
     )
+
+
+def _table_row(c: ChangeView, title: str) -> str:
+    start, end = _table_row_tags(c, title)
+    return f"{start}{esc(c.text)}{end}"
 
 
 def change_parties(groups: Iterable[ChangeGroup], look: Lookup) -> tuple[PartyView, ...]:
