@@ -28,6 +28,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from clausetrack.errors import CorpusError, Problem
+from clausetrack.memory import gc_paused
 from clausetrack.model import (
     ROLES,
     STANCES,
@@ -59,18 +60,36 @@ _RESOLVE_MAX_ENTRIES = 4096
 
 
 class _Loader(_SafeLoader):
-    """The safe loader, remembering how short scalars resolve: corpus files repeat the same
-    keys and ids thousands of times. The safe loader has no path resolvers, so a tag
-    depends on the node's kind, value and implicitness only."""
+    """The safe loader, resolving tags with less work per scalar: corpus files hold
+    hundreds of thousands of scalars, and most (ids, titles, texts) start with a character
+    that no implicit resolver claims, so they are plain strings without trying a pattern.
+    Short scalars that do need the patterns (numbers, dates, booleans) are remembered:
+    the safe loader has no path resolvers, so a tag depends on the node's kind, value and
+    implicitness only. The result is the tag the safe loader gives, always."""
 
     def resolve(self, kind: object, value: str | None, implicit: tuple[bool, bool]) -> str:
-        if value is not None and len(value) > _RESOLVE_MAX_LEN:
+        if self.yaml_path_resolvers:
+            return cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+        if kind is ScalarNode and value is not None:
+            resolvers = self.yaml_implicit_resolvers
+            if not implicit[0] or (value[:1] not in resolvers and None not in resolvers):
+                return self.DEFAULT_SCALAR_TAG
+            return self._patterns(kind, value, implicit)
+        if kind is SequenceNode:
+            return self.DEFAULT_SEQUENCE_TAG
+        if kind is MappingNode:
+            return self.DEFAULT_MAPPING_TAG
+        return cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
+
+    def _patterns(self, kind: object, value: str, implicit: tuple[bool, bool]) -> str:
+        """The safe loader's own resolution, remembered for short values."""
+        if len(value) > _RESOLVE_MAX_LEN:
             return cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
         key = (kind, value, implicit)
         tag = _RESOLVED.get(key)
         if tag is None:
             tag = cast(str, super().resolve(kind, value, implicit))  # type: ignore[no-untyped-call]
-            if len(_RESOLVED) < _RESOLVE_MAX_ENTRIES and not self.yaml_path_resolvers:
+            if len(_RESOLVED) < _RESOLVE_MAX_ENTRIES:
                 _RESOLVED[key] = tag
         return tag
 
@@ -170,6 +189,12 @@ class _File:
         mark = node.start_mark
         return Loc(self.path, mark.line + 1, mark.column + 1)
 
+    def where(self, node: Node) -> _Where:
+        """:meth:`loc` as a plain tuple: cheap to keep for every reference, and made a
+        :class:`Loc` only when a problem is reported there."""
+        mark = node.start_mark
+        return self.path, mark.line + 1, mark.column + 1
+
     def report(self, where: Node | Loc, message: str, hint: str = "") -> None:
         loc = where if isinstance(where, Loc) else self.loc(where)
         self.problems.append(Problem(loc, message, hint))
@@ -177,15 +202,18 @@ class _File:
 
 _KINDS = ("party", "source", "version", "clause")
 
+_Where = tuple[str, int, int]
+"""A :class:`Loc`'s path, line and column, kept unbuilt until a problem needs it."""
+
 
 @dataclass
 class _Index:
     """What the files define and refer to, for the checks across files."""
 
-    defined: dict[str, dict[str, Loc]] = field(default_factory=lambda: {k: {} for k in _KINDS})
-    refs: list[tuple[str, str, Loc]] = field(default_factory=list)
-    listed: dict[tuple[str, str], Loc] = field(default_factory=dict)  # (version, clause)
-    texted: dict[tuple[str, str], Loc] = field(default_factory=dict)  # (version, clause)
+    defined: dict[str, dict[str, _Where]] = field(default_factory=lambda: {k: {} for k in _KINDS})
+    refs: list[tuple[str, str, _Where]] = field(default_factory=list)
+    listed: dict[tuple[str, str], _Where] = field(default_factory=dict)  # (version, clause)
+    texted: dict[tuple[str, str], _Where] = field(default_factory=dict)  # (version, clause)
     lists_known: set[str] = field(default_factory=set)  # versions whose clause list was read
     texts_known: set[str] = field(default_factory=set)  # clauses whose text mapping was read
     parents: dict[str, tuple[str, Loc]] = field(default_factory=dict)
@@ -195,7 +223,8 @@ class _Index:
 def _load(root: Path) -> tuple[Corpus | None, list[Problem]]:
     problems: list[Problem] = []
     try:
-        corpus = _read_corpus(root, problems)
+        with gc_paused():  # reading makes no cycles
+            corpus = _read_corpus(root, problems)
     except OSError as exc:
         problems.append(Problem(Loc(str(root)), f"cannot read the corpus folder: {_reason(exc)}"))
         corpus = None
@@ -227,7 +256,7 @@ def _read_corpus(root: Path, problems: list[Problem]) -> Corpus | None:
         if files is not None:
             index.complete.add(kind)
         for path in files or []:
-            index.defined[kind][path.stem] = Loc(str(path))
+            index.defined[kind][path.stem] = (str(path), 0, 0)
     agreement = _guarded(root / MANIFEST, problems, lambda f, n, _: _read_agreement(f, n, index))
     versions = _read_all(
         version_files or [], problems, lambda f, n, s: _read_version(f, n, index, s)
@@ -271,16 +300,21 @@ def _list_folder(root: Path, name: str, problems: list[Problem]) -> list[Path] |
     except OSError as exc:
         problems.append(Problem(Loc(str(folder)), f"cannot list this folder: {_reason(exc)}"))
         return None
-    paths = [folder / entry for entry in names]
-    for path in paths:
-        _check_entry(path, name, problems)
-    return [path for path in paths if path.suffix == ".yaml"]
+    paths = []
+    for entry in names:
+        path = folder / entry
+        # Not starting with ".", the name ends in ".yaml" exactly when that is its suffix.
+        if entry.endswith(".yaml"):
+            paths.append(path)
+        else:
+            _check_entry(path, name, problems)
+    return paths
 
 
 def _check_entry(path: Path, folder: str, problems: list[Problem]) -> None:
-    loc = Loc(str(path))
     if path.suffix == ".yaml":
         return
+    loc = Loc(str(path))
     if path.is_dir():
         hint = f"only <id>.yaml files belong in {folder}/; move it elsewhere"
         problems.append(Problem(loc, f"unexpected folder in {folder}/", hint))
@@ -339,7 +373,8 @@ def _read_bytes(f: _File, path: Path) -> bytes | None:
         if not stat.S_ISREG(info.st_mode):
             f.report(Loc(f.path), "is not a regular file")
             return None
-        data = b"" if info.st_size > MAX_FILE_BYTES else _read_at_most(path, MAX_FILE_BYTES + 1)
+        too_big = info.st_size > MAX_FILE_BYTES
+        data = b"" if too_big else _read_at_most(path, MAX_FILE_BYTES + 1, info.st_size)
     except OSError as exc:
         f.report(Loc(f.path), f"cannot read this file: {_reason(exc)}")
         return None
@@ -351,9 +386,28 @@ def _read_bytes(f: _File, path: Path) -> bytes | None:
     return data
 
 
-def _read_at_most(path: Path, limit: int) -> bytes:
-    with path.open("rb") as stream:
-        return stream.read(limit)
+_READ_MORE = 64 * 1024
+
+
+def _read_at_most(path: Path, limit: int, expected: int) -> bytes:
+    """The file's first ``limit`` bytes, ``expected`` being its size when it was stat'ed.
+
+    Unbuffered reads of the expected size (and a byte more, to notice a file that grew),
+    then small ones until the end: asking for ``limit`` bytes at once would allocate a
+    buffer of 16 MiB for each small file.
+    """
+    chunks: list[bytes] = []
+    size = 0
+    with path.open("rb", buffering=0) as stream:
+        want = min(expected + 1, limit)
+        while size < limit:
+            chunk = stream.read(min(want, limit - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+            want = _READ_MORE
+    return b"".join(chunks)
 
 
 def _reason(exc: OSError) -> str:
@@ -371,7 +425,7 @@ def _decode(f: _File, data: bytes) -> str | None:
         message = f"not valid UTF-8: byte 0x{data[exc.start]:02x} at offset {exc.start}"
         f.report(Loc(f.path, line, col), message, "save the file as UTF-8")
         return None
-    return text if _printable(f, text) else None
+    return text if _surely_printable(data) or _printable(f, text) else None
 
 
 def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
@@ -382,6 +436,26 @@ def _byte_position(data: bytes, offset: int) -> tuple[int, int]:
 
 def _text_position(text: str, offset: int) -> tuple[int, int]:
     return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
+# In valid UTF-8, every character _NON_PRINTABLE refuses has a telltale byte: the C0
+# controls and DEL are those bytes themselves, U+0080-U+009F start with 0xC2, U+FFFE and
+# U+FFFF with 0xEF (surrogates never decode). Byte 0xC2 or 0xEF only ever starts a character.
+_CONTROL_BYTES = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
+_INNOCENT_BYTES = bytes(b for b in range(256) if b not in _CONTROL_BYTES + b"\xc2\xef")
+_C1_OR_NONCHARACTER = re.compile(rb"\xc2[\x80-\x84\x86-\x9f]|\xef\xbf[\xbe\xbf]")
+
+
+def _surely_printable(data: bytes) -> bool:
+    """Whether the valid UTF-8 ``data`` holds no character that :data:`_NON_PRINTABLE`
+    refuses, found with byte scans at a fraction of the cost of that pattern's; False only
+    means :func:`_printable` must look (and report)."""
+    telltales = data.translate(None, _INNOCENT_BYTES)
+    if not telltales:
+        return True
+    if telltales.translate(None, b"\xc2\xef"):
+        return False
+    return _C1_OR_NONCHARACTER.search(data) is None
 
 
 def _printable(f: _File, text: str) -> bool:
@@ -512,6 +586,8 @@ def _sizes(kids: list[Node], nodes: dict[int, tuple[int, int, int]]) -> tuple[in
 
 def _check_tree(f: _File, root: Node) -> bool:
     """Refuse alias bombs, deep nesting and unknown tags; report duplicate keys."""
+    if _plain_tree(root):
+        return True
     m = _measure(root)
     if m.cycle is not None:
         f.report(m.cycle, "an alias refers to the value that contains it", "remove the alias")
@@ -523,6 +599,56 @@ def _check_tree(f: _File, root: Node) -> bool:
         if isinstance(node, MappingNode):
             _check_keys(f, node)
     return tags_ok
+
+
+_ALLOWED_SCALAR_TAGS = frozenset(_SCALAR_KINDS)
+
+
+def _plain_tree(root: Node) -> bool:
+    """Whether the node graph is a tree (no aliases) within every limit, with allowed tags
+    only and plain, distinct keys: then :func:`_check_tree` has nothing to report.
+
+    Nearly every corpus file is such a tree, and this one walk, level by level, costs a
+    fraction of measuring each node. Any doubt (a node met twice, a limit passed, a tag or
+    key to report, a node of another class) answers False, and the full checks run and say
+    what is wrong. A level holding a node met before is never expanded, so an alias bomb
+    costs no more here than the nodes it is written with.
+    """
+    seen: set[int] = set()
+    count = chars = depth = 0
+    level: list[Node] = [root]
+    while level:
+        depth += 1
+        count += len(level)
+        seen.update(map(id, level))
+        if depth > MAX_DEPTH or count > MAX_NODES or len(seen) != count:
+            return False
+        below: list[Node] = []
+        for node in level:
+            kind = node.__class__
+            if kind is ScalarNode:
+                if node.tag not in _ALLOWED_SCALAR_TAGS:
+                    return False
+                chars += len(node.value)
+            elif kind is MappingNode:
+                pairs = node.value
+                if node.tag != _MAP:
+                    return False
+                for key, value in pairs:
+                    if key.__class__ is not ScalarNode:
+                        return False
+                    below.append(key)
+                    below.append(value)
+                if len({key.value for key, _ in pairs}) != len(pairs):
+                    return False
+            elif kind is SequenceNode and node.tag == _SEQ:
+                below.extend(node.value)
+            else:
+                return False
+        if chars > MAX_EXPANDED_CHARS:
+            return False
+        level = below
+    return True
 
 
 def _within_limits(f: _File, root: Node, m: _Measure) -> bool:
@@ -632,12 +758,12 @@ class _Obj:
     index: _Index
     node: MappingNode
     fields: dict[str, Node]
-    required: frozenset[str]
+    keys: dict[str, bool]  # each key the mapping may hold: True when it is required
 
     def get(self, key: str) -> Node | None:
         """The value of ``key``; None when absent, or empty and optional."""
         node = self.fields.get(key)
-        if node is None or (key not in self.required and _is_null(node)):
+        if node is None or (not self.keys.get(key, False) and _is_null(node)):
             return None
         return node
 
@@ -702,11 +828,11 @@ def _object(f: _File, index: _Index, node: Node, what: str, keys: dict[str, bool
             else:
                 hint = _choices_hint(key.value, keys, "keys")
                 f.report(key, f"unknown key '{key.value}' in {what}", hint)
-    for name, required in keys.items():
-        if required and name not in fields:
-            f.report(node, f"missing required key '{name}' in {what}")
-    required_keys = frozenset(name for name, req in keys.items() if req)
-    return _Obj(f, index, node, fields, required_keys)
+    if len(fields) < len(keys):  # else every key is there (fields only holds known keys)
+        for name, required in keys.items():
+            if required and name not in fields:
+                f.report(node, f"missing required key '{name}' in {what}")
+    return _Obj(f, index, node, fields, keys)
 
 
 def _word(f: _File, node: Node, name: str, noun: str) -> str | None:
@@ -750,7 +876,7 @@ def _is_iso_date(text: str) -> bool:
 def _ref(f: _File, index: _Index, node: Node, name: str, kind: str) -> str | None:
     value = _word(f, node, name, f"a {kind} id")
     if value is not None:
-        index.refs.append((kind, value, f.loc(node)))
+        index.refs.append((kind, value, f.where(node)))
     return value
 
 
@@ -794,10 +920,10 @@ def _define(obj: _Obj, kind: str, key: str = "id") -> str | None:
         return None
     known = obj.index.defined[kind]
     if value in known:
-        message = f"duplicate {kind} id '{value}' (first at line {known[value].line})"
+        message = f"duplicate {kind} id '{value}' (first at line {known[value][1]})"
         obj.f.report(node, message, "ids must be unique")
         return None
-    known[value] = obj.f.loc(node)
+    known[value] = obj.f.where(node)
     return value
 
 
@@ -917,7 +1043,7 @@ def _read_clause_list(obj: _Obj, version_id: str) -> tuple[str, ...]:
         return ()
     found = []
     for clause_id, item in _refs(obj, node, "clauses", "clause", non_empty=False):
-        obj.index.listed[(version_id, clause_id)] = obj.f.loc(item)
+        obj.index.listed[(version_id, clause_id)] = obj.f.where(item)
         found.append(clause_id)
     if isinstance(node, SequenceNode):
         obj.index.lists_known.add(version_id)
@@ -955,9 +1081,9 @@ def _read_texts(obj: _Obj, clause_id: str) -> dict[str, ClauseText]:
     for key, value in node.value:
         if isinstance(key, ScalarNode) and key.value not in texts:
             version_id = str(key.value)
-            loc = obj.f.loc(key)
-            obj.index.refs.append(("version", version_id, loc))
-            obj.index.texted[(version_id, clause_id)] = loc
+            where = obj.f.where(key)
+            obj.index.refs.append(("version", version_id, where))
+            obj.index.texted[(version_id, clause_id)] = where
             texts[version_id] = _read_text(obj, value, version_id)
     obj.index.texts_known.add(clause_id)
     return texts
@@ -1007,25 +1133,30 @@ def _check_across(index: _Index, problems: list[Problem]) -> None:
 
 
 def _check_refs(index: _Index, problems: list[Problem]) -> None:
-    for kind, ref, loc in index.refs:
+    for kind, ref, where in index.refs:
         known = index.defined[kind]
         if ref not in known and kind in index.complete:
             hint = _choices_hint(ref, known, f"{kind} ids")
-            problems.append(Problem(loc, f"unknown {kind} '{ref}'", hint))
+            problems.append(Problem(Loc(*where), f"unknown {kind} '{ref}'", hint))
 
 
 def _check_pairs(index: _Index, problems: list[Problem]) -> None:
     """A clause is in a version's list exactly when it has text for that version."""
-    for (version, clause), loc in index.listed.items():
-        if clause in index.texts_known and (version, clause) not in index.texted:
-            message = f"clause '{clause}' is listed here but has no text for version '{version}'"
-            hint = f"add '{version}:' under text: in clauses/{clause}.yaml, or remove it here"
-            problems.append(Problem(loc, message, hint))
-    for (version, clause), loc in index.texted.items():
-        if version in index.lists_known and (version, clause) not in index.listed:
-            message = f"text for version '{version}', which does not list clause '{clause}'"
-            hint = f"add '{clause}' to clauses: in versions/{version}.yaml, or remove this text"
-            problems.append(Problem(loc, message, hint))
+    listed, texted = index.listed, index.texted
+    if listed.keys() - texted.keys():  # else every listed pair has its text
+        for (version, clause), where in listed.items():
+            if clause in index.texts_known and (version, clause) not in texted:
+                message = (
+                    f"clause '{clause}' is listed here but has no text for version '{version}'"
+                )
+                hint = f"add '{version}:' under text: in clauses/{clause}.yaml, or remove it here"
+                problems.append(Problem(Loc(*where), message, hint))
+    if texted.keys() - listed.keys():  # else every text is listed
+        for (version, clause), where in texted.items():
+            if version in index.lists_known and (version, clause) not in listed:
+                message = f"text for version '{version}', which does not list clause '{clause}'"
+                hint = f"add '{clause}' to clauses: in versions/{version}.yaml, or remove this text"
+                problems.append(Problem(Loc(*where), message, hint))
 
 
 def _check_cycles(index: _Index, problems: list[Problem]) -> None:
