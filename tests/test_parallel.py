@@ -97,10 +97,10 @@ def test_jobs_one_in_the_environment_never_forks(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("CLAUSETRACK_JOBS", "1")
     monkeypatch.setattr(parallel, "MIN_WORK", 0)
 
-    def no_pool(*args: object, **kwargs: object) -> None:
-        raise AssertionError("a process pool was started")
+    def no_fork() -> int:
+        raise AssertionError("a worker was forked")
 
-    monkeypatch.setattr(parallel.multiprocessing, "get_context", no_pool)
+    monkeypatch.setattr(parallel.os, "fork", no_fork)
     corpus = load_corpus(bundled_corpus())
     assert compare(corpus, "us-initial", "signed", jobs=None) == compare(
         corpus, "us-initial", "signed", jobs=1

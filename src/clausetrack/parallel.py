@@ -12,11 +12,12 @@ results are the same either way, in the same order.
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
 import os
+import pickle
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, NoReturn, TypeVar
 
 from clausetrack.errors import UsageError
 
@@ -66,12 +67,7 @@ def plan(costs: Sequence[int], jobs: int | None) -> list[range]:
     n = len(costs)
     total = sum(costs)
     workers = min(usable_cores() if jobs is None else jobs, n)
-    if (
-        workers < 2
-        or total < MIN_WORK
-        or _IN_WORKER
-        or "fork" not in multiprocessing.get_all_start_methods()
-    ):
+    if workers < 2 or total < MIN_WORK or _IN_WORKER or not hasattr(os, "fork"):
         return [range(n)] if n else []
     target = total / (workers * _CHUNKS_PER_WORKER)
     pieces: list[range] = []
@@ -86,19 +82,44 @@ def plan(costs: Sequence[int], jobs: int | None) -> list[range]:
     return pieces
 
 
-def _init_worker() -> None:
+def _worker(read_end: int, write_end: int, mine: Sequence[range]) -> NoReturn:
+    """A forked worker: compute its pieces in order, send each as a length-prefixed
+    pickle, and leave without running anything of the parent's (no ``finally`` or
+    ``atexit`` of the parent may run twice, such as removing a temporary file)."""
     global _IN_WORKER
-    _IN_WORKER = True
-    # The parent alone answers Ctrl-C and SIGTERM (it stops the workers and cleans up);
-    # a worker interrupted on its own would print a traceback for nothing.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    status = 1
+    try:
+        os.close(read_end)
+        _IN_WORKER = True
+        # The parent alone answers Ctrl-C and SIGTERM: it stops the workers and cleans up.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+        assert _TASK is not None
+        fn, items = _TASK
+        with os.fdopen(write_end, "wb") as out:
+            for piece in mine:
+                try:
+                    result: tuple[bool, Any] = (True, [fn(items[i]) for i in piece])
+                except Exception as error:
+                    result = (False, error)
+                data = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+                out.write(len(data).to_bytes(8, "little") + data)
+                if not result[0]:
+                    break
+        status = 0
+    finally:
+        os._exit(status)
 
 
-def _run_piece(piece: range) -> list[Any]:
-    assert _TASK is not None
-    fn, items = _TASK
-    return [fn(items[i]) for i in piece]
+def _read_exactly(handle: BinaryIO, n: int) -> bytes:
+    data = handle.read(n)
+    if len(data) != n:
+        raise RuntimeError("a worker process stopped before it finished its work")
+    return data
+
+
+_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def map_ordered(
@@ -107,8 +128,11 @@ def map_ordered(
     """``map(fn, items)``, in order, over several processes when the work is worth it.
 
     ``costs`` estimate each item's work; ``jobs`` caps the processes (``None``: the
-    usable cores, or ``$CLAUSETRACK_JOBS``). ``fn`` and its results must be picklable
-    by reference (a module-level function) and by value.
+    usable cores, or ``$CLAUSETRACK_JOBS``). ``fn`` must be a module-level function
+    and its results picklable. Worker ``k`` of ``n`` takes pieces ``k, k + n, ...``
+    and sends them in order, so reading piece after piece never waits on a worker that
+    is itself waiting. However this generator ends (done, an error, Ctrl-C), every
+    worker is gone when it returns.
     """
     global _TASK
     if jobs is None:
@@ -119,10 +143,32 @@ def map_ordered(
         return
     workers = min(usable_cores() if jobs is None else jobs, len(pieces))
     _TASK = (fn, items)
+    children: list[tuple[int, BinaryIO]] = []
     try:
-        context = multiprocessing.get_context("fork")
-        with context.Pool(workers, initializer=_init_worker) as pool:
-            for results in pool.imap(_run_piece, pieces):
-                yield from results
+        for k in range(workers):
+            read_end, write_end = os.pipe()
+            # No signal may reach a half-made worker, nor the parent before it has noted
+            # the worker down to stop it (a signal held meanwhile is handled on unblocking).
+            signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
+            try:
+                pid = os.fork()
+                if pid == 0:
+                    _worker(read_end, write_end, pieces[k::workers])
+                os.close(write_end)
+                children.append((pid, os.fdopen(read_end, "rb")))
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+        for n in range(len(pieces)):
+            handle = children[n % workers][1]
+            size = int.from_bytes(_read_exactly(handle, 8), "little")
+            ok, result = pickle.loads(_read_exactly(handle, size))
+            if not ok:
+                raise result
+            yield from result
     finally:
         _TASK = None
+        for pid, handle in children:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            handle.close()
