@@ -359,14 +359,14 @@ PAUSE_HOOK = textwrap.dedent("""
         import clausetrack.parallel as parallel
 
         parallel.MIN_WORK = 0
-        parent, real_redline = os.getpid(), compare._forked_redline
-        def forked_redline(clause):
+        parent, real_pack = os.getpid(), compare._pack
+        def pack(*args):
             if os.getpid() != parent:
                 with open(os.environ["CT_PIDS"], "a") as pids:
                     pids.write(f"{os.getpid()}\\n")
                 pause()
-            return real_redline(clause)
-        compare._forked_redline = forked_redline
+            return real_pack(*args)
+        compare._pack = pack
     elif what == "create":  # files being created: part of a report written
         real_open = os.open
         def os_open(path, flags, *args, **kwargs):

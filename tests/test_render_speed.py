@@ -174,7 +174,7 @@ def test_a_template_chain_through_the_users_own_base(tmp_path: Path) -> None:
 def test_the_streamed_file_is_the_page(tmp_path: Path) -> None:
     c = first_last()
     out = tmp_path / "redline.html"
-    render.write_compare_html(c, out)
+    write_atomic(out, render.compare_page(c))
     assert out.read_bytes() == render.compare_html(c).encode("utf-8")
 
 
@@ -218,7 +218,7 @@ def test_a_failure_while_rendering_leaves_the_old_file(tmp_path: Path) -> None:
     out = tmp_path / "redline.html"
     out.write_text("the previous redline", "utf-8")
     with pytest.raises(jinja2.UndefinedError):
-        render.write_compare_html(big_comparison(30_000), out, templates)
+        write_atomic(out, render.compare_page(big_comparison(30_000), templates))
     assert out.read_text("utf-8") == "the previous redline"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["redline.html", "t"]
 
@@ -244,7 +244,7 @@ def test_rendering_leaves_the_garbage_collector_as_it_was(enabled: bool, tmp_pat
         gc.enable() if enabled else gc.disable()
         render.compare_html(first_last())
         assert gc.isenabled() is enabled
-        render.write_compare_html(first_last(), tmp_path / "r.html")
+        write_atomic(tmp_path / "r.html", render.compare_page(first_last()))
         assert gc.isenabled() is enabled
     finally:
         gc.enable() if was else gc.disable()

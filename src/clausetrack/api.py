@@ -56,11 +56,9 @@ def pieces(
     """:func:`render`'s output in pieces, as it is produced: a long document's redline is
     written without ever being one string."""
     if fmt == "html":
-        from clausetrack.memory import gc_paused
         from clausetrack.render import compare_page
 
-        with gc_paused():
-            yield from compare_page(comparison, template_dir)
+        yield from compare_page(comparison, template_dir)
         return
     from clausetrack import formats
 

@@ -128,8 +128,9 @@ def map_ordered(
     """``map(fn, items)``, in order, over several processes when the work is worth it.
 
     ``costs`` estimate each item's work; ``jobs`` caps the processes (``None``: the
-    usable cores, or ``$CLAUSETRACK_JOBS``). ``fn`` must be a module-level function
-    and its results picklable. Worker ``k`` of ``n`` takes pieces ``k, k + n, ...``
+    usable cores, or ``$CLAUSETRACK_JOBS``). The workers get ``fn`` and ``items`` by
+    the fork (any function will do, nothing of them is pickled); the results come back
+    pickled. Worker ``k`` of ``n`` takes pieces ``k, k + n, ...``
     and sends them in order, so reading piece after piece never waits on a worker that
     is itself waiting. However this generator ends (done, an error, Ctrl-C), every
     worker is gone when it returns.

@@ -9,7 +9,7 @@ escape cannot run script.
 Large documents make pages of tens of megabytes, so the compare page is fast in two
 ways: while the user's templates leave its markup as it is, its long loops are
 printed by :class:`Prerendered` (the same markup, escaped in Python), and
-:func:`write_compare_html` writes the page as the template prints it, piece by piece.
+:func:`compare_page` gives the page as the template prints it, piece by piece.
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from markupsafe import Markup
 from clausetrack import __version__
 from clausetrack.memory import gc_paused
 from clausetrack.model import Comparison
-from clausetrack.output import write_atomic
 from clausetrack.resources import templates_dir
 from clausetrack.view import (
     ChangeGroup,
@@ -421,24 +420,19 @@ def stream_page(
 
 
 def compare_page(comparison: Comparison, template_dir: Path | None = None) -> Iterator[str]:
-    """The self-contained HTML redline of a comparison, in pieces (joined, they are
-    :func:`compare_html`)."""
-    env = environment(template_dir)
-    view = compare_view(comparison)
-    page = assets(env, view.parties, ("redline.js",))
-    return stream_page(env, "compare.html.jinja2", page, view=view, site=None, sources_href="")
+    """The self-contained HTML redline of a comparison, in pieces as the template prints
+    them (joined, they are :func:`compare_html`), so that a page of tens of megabytes can
+    be written without ever being one string. The cyclic garbage collector is paused
+    while the view-model is built and printed (:func:`clausetrack.memory.gc_paused`)."""
+    with gc_paused():
+        env = environment(template_dir)
+        view = compare_view(comparison)
+        page = assets(env, view.parties, ("redline.js",))
+        yield from stream_page(
+            env, "compare.html.jinja2", page, view=view, site=None, sources_href=""
+        )
 
 
 def compare_html(comparison: Comparison, template_dir: Path | None = None) -> str:
     """The self-contained HTML redline of a comparison."""
-    with gc_paused():
-        return "".join(compare_page(comparison, template_dir))
-
-
-def write_compare_html(
-    comparison: Comparison, path: Path, template_dir: Path | None = None
-) -> None:
-    """Write the HTML redline of a comparison to ``path`` atomically, as it is rendered:
-    a 5 MB document's page is tens of megabytes, never held whole in memory here."""
-    with gc_paused():
-        write_atomic(path, compare_page(comparison, template_dir))
+    return "".join(compare_page(comparison, template_dir))

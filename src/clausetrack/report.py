@@ -39,7 +39,7 @@ from clausetrack import compare as compare_module
 from clausetrack.api import history
 from clausetrack.attribute import DiffFn, ancestors, blame, version_path
 from clausetrack.cache import CACHE_DIR, Cache, code_key, digest, source_key, template_key
-from clausetrack.compare import KeyChangeFinder, compare
+from clausetrack.compare import KEY_CHANGE_FIELDS, KeyChangeFinder, compare
 from clausetrack.diff import diff_words
 from clausetrack.errors import ClausetrackError
 from clausetrack.model import Clause, Comparison, Corpus, KeyChange, Op, Span, Version
@@ -238,7 +238,7 @@ def _owners_of(texts: dict[str, tuple[str, ...]]) -> Callable[[str, str], set[st
     return lambda a, b: set(owners.get(a, ())).intersection(owners.get(b, ()))
 
 
-_KEY_FIELDS = ("kind", "before", "after", "summary", "span_start", "span_end", "party", "version")
+# The type of each field of a KeyChange, in the order of compare.KEY_CHANGE_FIELDS.
 _KEY_TYPES: tuple[tuple[type, ...], ...] = (
     (str,),
     (str, type(None)),
@@ -314,7 +314,7 @@ class _KeyChangeMemo:
         for clause_id, keys in mine.items():
             if self.loaded.get(clause_id) != len(keys):
                 entries = [
-                    [k, [[getattr(f, name) for name in _KEY_FIELDS] for f in self.seen[k]]]
+                    [k, [[getattr(f, name) for name in KEY_CHANGE_FIELDS] for f in self.seen[k]]]
                     for k in sorted(keys)
                 ]
                 self.store.put("key-changes", self.keys[clause_id], json.dumps(entries))
