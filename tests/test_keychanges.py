@@ -185,6 +185,27 @@ def test_business_days_are_not_days() -> None:
 
 
 @pytest.mark.parametrize(
+    ("old", "new", "before", "after"),
+    [
+        # Caseless matching takes "ſ" (long s) for "s", the Kelvin sign for "k" and
+        # "ı"/"İ" for "i": old typesetting and OCR text have them.
+        ("within 3 dayſ", "within 5 dayſ", "3 days", "5 days"),
+        ("within 3 buſineſs days", "within 5 days", "3 business days", "5 days"),
+        ("on 1 Auguſt 2025", "on 1 Aprıl 2025", "2025-08-01", "2025-04-01"),
+        ("on 1 Auguſt 2025", "on 1 APR\u0130L 2025", "2025-08-01", "2025-04-01"),
+        ("USD 5 thouſand", "USD 6 thousand", "USD 5,000", "USD 6,000"),
+        ("within 5 wee\u212as", "within 6 weeks", "5 weeks", "6 weeks"),
+    ],
+)
+def test_letters_caseless_matching_takes_for_ascii(
+    old: str, new: str, before: str | None, after: str | None
+) -> None:
+    found = changes(old, new)
+    assert found, "no finding"
+    assert (found[0].before, found[0].after) == (before, after)
+
+
+@pytest.mark.parametrize(
     ("old", "new", "summary"),
     [
         (

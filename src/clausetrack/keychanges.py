@@ -21,7 +21,9 @@ How it works, in order:
    values (amount, percentage, date, duration), predicates (who *shall*, *may*,
    *supports* ... do what, negated or not), conditions and definitions.
    Patterns are tried only where a cheap scan of the lower-cased text finds a
-   place a value or condition can begin, so reading is linear in the text.
+   place a value or condition can begin, so reading is linear in the text. The
+   scan, and the tokeniser, read whitespace-separated chunks, each distinct chunk
+   worked out once and remembered; long texts repeat their words.
 3. Values, conditions and definitions present on both sides with the same
    normalised meaning cancel out. What is left is paired within paired
    sentences ("changed") or stands alone ("added" / "removed").
@@ -47,6 +49,7 @@ from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import TypeVar
 
 from clausetrack.model import KeyChange, Span
 
@@ -117,28 +120,272 @@ _NUMBER = (
 )
 
 
-# Where a value can begin, found on the lower-cased text without IGNORECASE (five
-# times faster); each full pattern is then tried only there, with ``match``.
+# Where a value or a condition can begin, on the lower-cased text; each full pattern
+# is then tried only there, with ``match``. The places are defined by these patterns
+# (see :func:`_anchors_by_patterns`), and found by :func:`_scan_anchors` in one pass.
 _Regions = Sequence[tuple[int, int]]
 _NUM_ANCHOR = re.compile(
     r"\d+|\b(?:" + "|".join(sorted([*_UNITS, *_SCALES], key=len, reverse=True)) + r")\b"
 )
-_CUR_ANCHOR = re.compile(r"us\$|u\.s\.\s?\$|usd|eur|gbp|uah|chf|jpy|cad|aud|cny|rub|[$€£¥₴]")
+# "[$€£¥₴]" spelt as single characters: every branch then opens with a literal, which
+# lets the regex engine skip ahead to the next possible first character
+_CUR_ANCHOR = re.compile(r"us\$|u\.s\.\s?\$|usd|eur|gbp|uah|chf|jpy|cad|aud|cny|rub|\$|€|£|¥|₴")
 _FRAC_ANCHOR = re.compile(r"\b(?:half|thirds?|quarters?|fourths?)\b")
 _YEAR_ANCHOR = re.compile(r"\b\d{4}\b")
+_COND_WORDS = (
+    "unless|except|where|save|other|only|if|in|provided|providing|on|conditional|"
+    "contingent|subject|so|as|upon|with|without|after|following"
+)
+_COND_ANCHOR = re.compile(rf"\b(?:{_COND_WORDS})\b")
+# (matched on the lower-cased text, where case does not matter)
+_PERPETUAL_LOW = re.compile(
+    r"\bin\s+perpetuity\b|\bperpetual(?:ly)?\b|\bindefinite(?:ly)?\b(?:\s+period\b)?"
+)
 
 
-def _anchors(pattern: re.Pattern[str], lower: str, regions: _Regions) -> list[int]:
-    return [m.start() for a, b in regions for m in pattern.finditer(lower, a, b)]
+@dataclass(frozen=True)
+class _Anchors:
+    """The places in the regions read where a value or a condition can begin."""
+
+    nums: list[int]  # a number: digits (not inside "1.5" or "2,000") or a number word
+    currencies: list[int]  # a currency sign or code
+    fractions: list[int]  # "half", "thirds" ...
+    years: list[int]  # a four-digit number
+    perpetual: list[re.Match[str]]  # "in perpetuity", "perpetual", "indefinite (period)"
+    conditions: list[int]  # a word that can open a condition: "if", "unless", "subject" ...
+    # the lower-cased text when the case-insensitive patterns can be matched on it as
+    # case-sensitive ones (see :func:`_caseless`), else None
+    caseless: str | None = None
 
 
-def _number_anchors(lower: str, regions: _Regions) -> list[int]:
-    """Where a number can begin: a number word, or digits not inside "1.5" or "2,000"."""
-    return [
-        pos
-        for pos in _anchors(_NUM_ANCHOR, lower, regions)
-        if not (pos and lower[pos].isdigit() and lower[pos - 1] in ".,:/")
-    ]
+# Characters that a case-insensitive pattern matches to an ASCII letter they do not
+# lower-case to ("İ" and "ı" to "i", "ſ" to "s"); with none in a text, a lower-case
+# pattern matched on the lower-cased text finds what the case-insensitive one finds
+# on the text (the same places; groups differ only in case, and every group is
+# lower-cased or compared without case where it is read). Matching without case is
+# several times slower in the regex engine, and these patterns are tried often.
+_CASE_TRAPS = "\u0130\u0131\u017f"
+
+
+def _caseless(lower: str) -> str | None:
+    """``lower`` (a lower-cased text) if case-sensitive lower-case patterns may be
+    matched on it in place of case-insensitive ones on the text; else None."""
+    return None if any(c in lower for c in _CASE_TRAPS) else lower
+
+
+class _Caseless:
+    """A case-insensitive pattern, matched as its lower-case twin on lower-cased text
+    when :func:`_caseless` allows (almost always); the case-insensitive one is compiled
+    only when a text needs it, since compiling these long patterns costs start-up time.
+
+    ``lower`` turns the source into the twin's (for a class such as "[A-Z]").
+    """
+
+    def __init__(self, source: str, lower: Callable[[str], str] = lambda s: s) -> None:
+        self.source = source
+        self.low = re.compile(lower(source))
+
+    @functools.cached_property
+    def nocase(self) -> re.Pattern[str]:
+        return re.compile(self.source, re.IGNORECASE)
+
+    def matches(self, text: str, caseless: str | None, at: list[int]) -> list[re.Match[str]]:
+        """:func:`_matches` of the pattern on ``text``, or of the twin on ``caseless``."""
+        if caseless is None:
+            return _matches(self.nocase, text, at)
+        return _matches(self.low, caseless, at)
+
+
+def _number_anchor(lower: str, pos: int) -> bool:
+    """Whether a number found at ``pos`` begins one: digits inside "1.5" or "2,000" do not."""
+    return not (pos and lower[pos].isdigit() and lower[pos - 1] in ".,:/")
+
+
+def _anchors_by_patterns(lower: str, regions: _Regions) -> _Anchors:
+    """The anchors as their patterns define them: each pattern run over each region.
+
+    The reference for :func:`_scan_anchors`, which finds the same in one pass.
+    """
+
+    def starts(pattern: re.Pattern[str]) -> list[int]:
+        return [m.start() for a, b in regions for m in pattern.finditer(lower, a, b)]
+
+    return _Anchors(
+        [pos for pos in starts(_NUM_ANCHOR) if _number_anchor(lower, pos)],
+        starts(_CUR_ANCHOR),
+        starts(_FRAC_ANCHOR),
+        starts(_YEAR_ANCHOR),
+        [m for a, b in regions for m in _PERPETUAL_LOW.finditer(lower, a, b)],
+        starts(_COND_ANCHOR),
+    )
+
+
+_WORD_RUN = re.compile(r"\w+")
+_DIGIT_RUN = re.compile(r"\d+")
+# The words that are anchors, by sort; "perpetuity" is one only after "in"
+_NUM, _FRAC, _PERP, _COND, _PERPETUITY = range(5)
+_ANCHOR_WORDS: dict[str, int] = {
+    **dict.fromkeys([*_UNITS, *_SCALES], _NUM),
+    **dict.fromkeys(["half", "third", "thirds", "quarter", "quarters", "fourth", "fourths"], _FRAC),
+    **dict.fromkeys(["perpetual", "perpetually", "indefinite", "indefinitely"], _PERP),
+    **dict.fromkeys(_COND_WORDS.split("|"), _COND),
+    "perpetuity": _PERPETUITY,
+}
+
+
+# What a stretch of text without whitespace (a "chunk") holds, at offsets in it
+_A_NUM, _A_COND, _A_FRAC, _A_YEAR, _A_PERP, _A_PERPETUITY = range(6)
+# Every currency anchor holds one of these within one chunk ("u.s. $" has "$")
+_CURRENCY_HINTS = (
+    *("$", "€", "£", "¥", "₴"),
+    *("usd", "eur", "gbp", "uah", "chf", "jpy", "cad", "aud", "cny", "rub"),
+)
+# The characters :meth:`str.split` and ``\\s`` take for whitespace, ASCII ones first
+_ASCII_SPACES = "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f"
+_OTHER_SPACES = (
+    "\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+_ChunkAnchors = tuple[str, bool, tuple[tuple[int, int], ...]]
+_T = TypeVar("_T")
+_CHUNK_ANCHORS: dict[str, _ChunkAnchors | None] = {}
+
+
+def _chunk_anchors(chunk: str) -> _ChunkAnchors | None:
+    """The anchors in one lower-cased chunk, at offsets in it, as ``(needle, currency,
+    anchors)``; None when it has none.
+
+    ``needle`` is the chunk between spaces, to find it by; ``currency`` says whether a
+    currency anchor can begin in or at it. A chunk is whitespace on both sides (or a
+    sentence edge, which is whitespace or a sentence end), so its word runs, and
+    whether a number begins at a digit, are the same in it as in the text.
+    """
+    currency = any(hint in chunk for hint in _CURRENCY_HINTS)
+    found: list[tuple[int, int]] = []
+    get = _ANCHOR_WORDS.get
+    for m in _WORD_RUN.finditer(chunk):
+        word = m.group()
+        kind = get(word)
+        start = m.start()
+        if kind is None:
+            if word.isalpha():
+                continue
+            if len(word) == 4 and word.isdecimal():
+                found.append((start, _A_YEAR))
+            for d in _DIGIT_RUN.finditer(chunk, start, m.end()):
+                if _number_anchor(chunk, d.start()):
+                    found.append((d.start(), _A_NUM))
+        elif kind == _NUM:
+            found.append((start, _A_NUM))
+        elif kind == _COND:
+            found.append((start, _A_COND))
+        elif kind == _FRAC:
+            found.append((start, _A_FRAC))
+        elif kind == _PERP:
+            found.append((start, _A_PERP))
+        else:  # _PERPETUITY
+            found.append((start, _A_PERPETUITY))
+    if not found and not currency:
+        return None
+    return (f" {chunk} ", currency, tuple(found))
+
+
+def _remembered(memo: dict[str, _T], chunks: list[str], fn: Callable[[str], _T]) -> list[_T]:
+    """``fn`` of each chunk, remembered in ``memo`` per distinct chunk.
+
+    ``fn`` is pure, so what is remembered never changes a result; the memo is
+    emptied when it grows past 131,072 chunks.
+    """
+    try:
+        return list(map(memo.__getitem__, chunks))
+    except KeyError:
+        if len(memo) > 1 << 17:
+            memo.clear()
+        for chunk in set(chunks).difference(memo):
+            memo[chunk] = fn(chunk)
+        return list(map(memo.__getitem__, chunks))
+
+
+def _chunks_anchors(chunks: list[str]) -> list[_ChunkAnchors | None]:
+    """:func:`_chunk_anchors` of each chunk, remembered per distinct chunk."""
+    return _remembered(_CHUNK_ANCHORS, chunks, _chunk_anchors)
+
+
+def _spaced(text: str) -> str:
+    """``text`` with every whitespace character a space."""
+    for c in _ASCII_SPACES if text.isascii() else _ASCII_SPACES + _OTHER_SPACES:
+        if c in text:
+            text = text.replace(c, " ")
+    return text
+
+
+def _scan_anchors(lower: str, regions: _Regions) -> _Anchors:
+    """The anchors of :func:`_anchors_by_patterns`, read chunk by chunk.
+
+    Every anchor but a currency's is a whole word (a maximal run of word characters,
+    as ``\\b`` delimits it) or digits within one: a number word, "half", "if", a run of
+    four digits, a run of digits. No word crosses whitespace, so what each distinct
+    chunk of the text holds is worked out once and remembered; a region's chunks are
+    looked up together, and only those that hold an anchor are placed in the text.
+    "in perpetuity" spans two chunks: it is matched where "perpetuity" begins one.
+    Currency anchors are matched by their pattern, in the regions with a chunk that
+    can hold one.
+    """
+    nums: list[int] = []
+    fractions: list[int] = []
+    years: list[int] = []
+    perpetual: list[re.Match[str]] = []
+    conditions: list[int] = []
+    currencies: list[int] = []
+    for a, b in regions:
+        spaced = _spaced(lower[a:b])
+        chunks = spaced.split()
+        infos = _chunks_anchors(chunks)
+        if not any(infos):
+            continue
+        padded = f" {spaced} "
+        find = padded.find
+        at = 0  # in padded: the space before the next chunk to place (where it begins in spaced)
+        currency = False
+        for needle, cur, found in filter(None, infos):
+            at = find(needle, at)
+            currency = currency or cur
+            for rel, kind in found:
+                pos = a + at + rel
+                if kind == _A_NUM:
+                    nums.append(pos)
+                elif kind == _A_COND:
+                    conditions.append(pos)
+                elif kind == _A_FRAC:
+                    fractions.append(pos)
+                elif kind == _A_YEAR:
+                    years.append(pos)
+                elif kind == _A_PERP:
+                    m = _PERPETUAL_LOW.match(lower, pos, b)
+                    if m is not None:
+                        perpetual.append(m)
+                elif rel == 0:  # "perpetuity" opening a chunk: after "in" and spaces?
+                    j = at
+                    while j and spaced[j - 1] == " ":
+                        j -= 1
+                    if 2 <= j < at and spaced.startswith("in", j - 2):
+                        m = _PERPETUAL_LOW.match(lower, a + j - 2, b)
+                        if m is not None:
+                            perpetual.append(m)
+            at += len(needle) - 1
+        if currency:
+            currencies += [m.start() for m in _CUR_ANCHOR.finditer(lower, a, b)]
+    return _Anchors(nums, currencies, fractions, years, perpetual, conditions, _caseless(lower))
+
+
+# Letters that Python's caseless matching takes for ASCII ones ("dayſ" matches
+# "days", "K" (Kelvin sign) matches "k", "ı" and "İ" match "i").
+_ASCII_FOLD = str.maketrans({"ſ": "s", "\u212a": "k", "ı": "i", "İ": "i"})
+
+
+def _fold(word: str) -> str:
+    """A word matched by a caseless pattern of ASCII words, in lower-case ASCII."""
+    return word.translate(_ASCII_FOLD).lower()
 
 
 def _lowered(text: str) -> str:
@@ -149,11 +396,15 @@ def _lowered(text: str) -> str:
     return "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
 
 
+_WORDS_SPLIT = re.compile(r"[\s-]+")
+_GROUPING = re.compile(r"[,\s]")
+
+
 def _words_value(text: str) -> Decimal | None:
     total = 0
     current = 0
     seen = False
-    for word in re.split(r"[\s-]+", text.lower()):
+    for word in _WORDS_SPLIT.split(text.lower()):
         if word in ("", "and"):
             continue
         if word in _UNITS:
@@ -173,7 +424,7 @@ def _words_value(text: str) -> Decimal | None:
 
 def _digits_value(text: str) -> Decimal | None:
     try:
-        return Decimal(re.sub(r"[,\s]", "", text))
+        return Decimal(_GROUPING.sub("", text))
     except InvalidOperation:
         return None
 
@@ -217,11 +468,14 @@ class _Value:
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sentence:
     start: int
     end: int
     tokens: list[tuple[str, int, int]] = field(default_factory=list)
+    low: list[str] = field(default_factory=list)  # the tokens lower-cased
+    heads: list[int] = field(default_factory=list)  # tokens that can head a predicate
+    words: list[int] = field(default_factory=list)  # offsets of the words and numbers
 
 
 @dataclass(frozen=True)
@@ -278,13 +532,91 @@ class _Side:
     predicates: list[_Predicate]
     conditions: list[_Condition]
     terms: list[_Term]
+    lower: str | None = None  # the text lower-cased by _lowered, when it was read
 
     def sent_of(self, pos: int) -> int:
-        return _sent_at(self.sentences, pos)
+        return _sent_at(self.sentences, pos, self.sentence_starts)
+
+    @functools.cached_property
+    def sentence_starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
+    @functools.cached_property
+    def value_index(self) -> tuple[list[int], int]:
+        """The values' starts (they are in text order) and the longest value's length:
+        enough to find the values over a stretch of text without scanning them all."""
+        return [v.start for v in self.values], max(
+            (v.end - v.start for v in self.values), default=0
+        )
+
+    def values_near(self, start: int, end: int) -> list[_Value]:
+        """The values that may overlap ``start:end`` (a few more, never fewer)."""
+        starts, longest = self.value_index
+        lo = bisect.bisect_right(starts, start - longest)
+        return self.values[lo : bisect.bisect_left(starts, end)]
+
+    def has_values(self, start: int, end: int) -> bool:
+        """Whether a value overlaps ``start:end``."""
+        return any(v.start < end and start < v.end for v in self.values_near(start, end))
 
     def mask(self, start: int, end: int) -> str:
         """``text[start:end]`` with values, references and numbers masked (see :func:`_mask`)."""
-        return _mask(self.text, self.values, start, end)
+        return _mask(self.text, self.values_near(start, end), start, end)
+
+    @functools.cached_property
+    def main_sentences(self) -> frozenset[int]:
+        """The sentences with a main (not subordinate) predicate of known strength."""
+        return frozenset(
+            p.sent for p in self.predicates if not p.subordinate and p.level is not None
+        )
+
+    @functools.cached_property
+    def lemmas(self) -> frozenset[str]:
+        """The stems of every word of the side (see :func:`_side_lemmas`)."""
+        return frozenset(_side_lemmas(self))
+
+    @functools.cached_property
+    def spaced_lower(self) -> str | None:
+        """The text lower-cased, "’" as "'", every whitespace character a space: where
+        :meth:`has_lemma` looks for words; None when lower-casing changes its length."""
+        if "\u0130" in self.text:  # the one character that lower-cases to two
+            return None
+        low = self.text.lower() if self.lower is None else self.lower
+        return _spaced(low.replace("’", "'") if "’" in low else low)
+
+    def has_lemma(self, lemma: str) -> bool:
+        """``lemma in self.lemmas``, without stemming every word of a long text.
+
+        A word stems to ``lemma`` only if it begins with it, or with it less a final
+        "y" plus "i" ("applies" → "apply"), or is an irregular form of it ("paid").
+        So each whitespace-separated chunk where one of those begins is read, until a
+        word of it stems to ``lemma``. Where the look-up would not be cheap (a very
+        common beginning, or a text that lower-cases to another length), the stems of
+        every word are taken instead.
+        """
+        known = self.__dict__.get("lemmas")
+        if known is not None:
+            return lemma in known
+        text = self.spaced_lower
+        if text is None:
+            return lemma in self.lemmas
+        leads = [lemma, *_IRREGULAR_OF.get(lemma, ())]
+        if lemma.endswith("y"):
+            leads.append(lemma[:-1] + "i")
+        budget = 2000  # chunks read before the whole text is stemmed instead
+        for lead in leads:
+            at = text.find(lead)
+            while at >= 0:
+                budget -= 1
+                if budget < 0:
+                    return lemma in self.lemmas
+                start = text.rfind(" ", 0, at) + 1
+                end = text.find(" ", at)
+                end = len(text) if end < 0 else end
+                if any(_lemma(w) == lemma for w in _LOWER_WORDS.findall(text, start, end)):
+                    return True
+                at = text.find(lead, end)
+        return False
 
 
 def _sent_at(sentences: list[_Sentence], pos: int, starts: list[int] | None = None) -> int:
@@ -327,30 +659,123 @@ _ABBREV = {
 _TOKEN = re.compile(r"[A-Za-z][A-Za-z'’\-]*[A-Za-z]|[A-Za-z]|\d[\d,.]*\d|\d|[^\sA-Za-z\d]")
 
 
+# Where a sentence or limb ends: after ".", ";", "!" or "?" before whitespace or the
+# end, or after a blank line. The two sorts never overlap (a blank line is whitespace).
+_CUT = re.compile(r"[.;!?](?=\s+|$)|\n\s*\n")
+_BLANK_LINE = re.compile(r"\n\s*\n")
+_WORD_BEFORE = re.compile(r"([A-Za-z.]+)$")
+
+
+def _cut_points(text: str) -> list[tuple[int, int]]:
+    """``[m.span() for m in _CUT.finditer(text)]``: the marks found with :meth:`str.find`
+    (the pattern's scan is several times slower), blank lines by their own pattern."""
+    size = len(text)
+    found = [m.span() for m in _BLANK_LINE.finditer(text)] if "\n" in text else []
+    for mark in ".;!?":
+        find = text.find
+        at = find(mark)
+        while at >= 0:
+            after = at + 1
+            if after == size or text[after].isspace():
+                found.append((at, after))
+            at = find(mark, after)
+    found.sort()
+    return found
+
+
 def _split_sentences(text: str, tokens: bool = True) -> list[_Sentence]:
     """Sentences and semicolon-separated limbs, with their word tokens (``tokens``)."""
     cuts = [0]
-    for m in re.finditer(r"[.;!?](?=\s+|$)|\n\s*\n", text):
-        if m.group() == ".":
-            before = re.search(r"([A-Za-z.]+)$", text[max(0, m.start() - 12) : m.start()])
+    for dot, end in _cut_points(text):
+        if text[dot] == "." and end == dot + 1:
+            tail = text[dot - 5 : dot] if dot >= 5 else ""
+            if tail.isalpha() and tail.isascii():
+                cuts.append(end)  # after a word of five letters or more: no abbreviation
+                continue
+            before = _WORD_BEFORE.search(text, max(0, dot - 12), dot)
             word = before.group(1).lower() if before else ""
             if word in _ABBREV or (len(word) == 1 and word.isalpha()):
                 continue
-        cuts.append(m.end())
+        cuts.append(end)
     cuts.append(len(text))
-    sentences: list[_Sentence] = []
-    for a, b in itertools.pairwise(cuts):
-        if text[a:b].strip():
-            sentences.append(_Sentence(a, b))
+    sentences = [
+        _Sentence(a, b, [], [], [], [])
+        for a, b in itertools.pairwise(cuts)
+        if a < b and not text[a:b].isspace()
+    ]
     if tokens:
         for s in sentences:
-            _tokenise(text, s)
+            _tokenise(text, s, words=True)
     return sentences
 
 
-def _tokenise(text: str, s: _Sentence) -> None:
-    if not s.tokens:
-        s.tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(text, s.start, s.end)]
+# What a chunk (a stretch without whitespace) holds, learnt once per distinct chunk:
+# for a chunk that is one token, (lower-cased, can head a predicate, is a word or a
+# number); else, per token, (text, start, end in the chunk, and the same three).
+_OneToken = tuple[str, bool, bool]
+_Tokens6 = tuple[tuple[str, int, int, str, bool, bool], ...]
+_ONE_TOKEN: dict[str, _OneToken] = {}
+_TOKENS_OF: dict[str, _Tokens6] = {}
+
+
+def _learn_chunk(chunk: str) -> None:
+    """Tokenise one chunk into :data:`_ONE_TOKEN` or :data:`_TOKENS_OF`."""
+    if len(_ONE_TOKEN) + len(_TOKENS_OF) > 1 << 17:
+        _ONE_TOKEN.clear()
+        _TOKENS_OF.clear()
+    found = tuple(
+        (t, a, b, t.lower(), _maybe_head(t.lower()), _is_word(t) or t[:1].isdigit())
+        for t, a, b in ((m.group(), m.start(), m.end()) for m in _TOKEN.finditer(chunk))
+    )
+    if len(found) == 1 and found[0][0] == chunk:
+        _ONE_TOKEN[chunk] = found[0][3:]
+    else:
+        _TOKENS_OF[chunk] = found
+
+
+def _tokenise(text: str, s: _Sentence, words: bool = False) -> None:
+    """The sentence's tokens (``_TOKEN`` matches), lower-cased tokens and the indexes of
+    those that can head a predicate; with ``words`` the offsets of its words and numbers.
+
+    A token never holds whitespace, so the tokens of a sentence are those of its
+    whitespace-separated chunks; each distinct chunk is tokenised once and remembered,
+    and most chunks are one word, one token.
+    """
+    if s.tokens:
+        return
+    tokens: list[tuple[str, int, int]] = []
+    low: list[str] = []
+    heads: list[int] = []
+    offsets: list[int] = []
+    one, many = _ONE_TOKEN, _TOKENS_OF
+    pos = s.start  # where the next part begins
+    for part in _spaced(text[s.start : s.end]).split(" "):
+        if not part:
+            pos += 1
+            continue
+        end = pos + len(part)
+        info = one.get(part)
+        if info is None and part not in many:
+            _learn_chunk(part)
+            info = one.get(part)
+        if info is not None:
+            lower, head, word = info
+            if head:
+                heads.append(len(tokens))
+            if word and words:
+                offsets.append(pos)
+            tokens.append((part, pos, end))
+            low.append(lower)
+        else:
+            for tok, a, b, lower, head, word in many[part]:
+                if head:
+                    heads.append(len(tokens))
+                if word and words:
+                    offsets.append(pos + a)
+                tokens.append((tok, pos + a, pos + b))
+                low.append(lower)
+        pos = end + 1
+    s.tokens, s.low, s.heads, s.words = tokens, low, heads, offsets
 
 
 def _is_word(tok: str) -> bool:
@@ -409,10 +834,9 @@ _AMOUNT_PREFIX = re.compile(
     rf"{_CUR_PREFIX}\s?(?P<n>{_SPACED}|{_DIGITS})(?:\s?{_MAG})?(?![\d,.]?\d)", re.IGNORECASE
 )
 _CUR_WORDS_RE = "|".join(p for p, _ in _CURRENCY_WORDS)
-_AMOUNT_SUFFIX = re.compile(
+_AMOUNT_SUFFIX = _Caseless(
     rf"(?<![\w$€£¥₴]){_NUMBER}(?:\s+(?P<mag>thousand|million|billion|trillion))?\s+"
-    rf"(?P<curw>{_CUR_WORDS_RE})\b",
-    re.IGNORECASE,
+    rf"(?P<curw>{_CUR_WORDS_RE})\b"
 )
 
 
@@ -434,8 +858,9 @@ def _money(cur: str, amount: Decimal) -> tuple[str, str]:
     return value, human
 
 
-def _whole(text: str) -> tuple[str, list[tuple[int, int]]]:
-    return _lowered(text), [(0, len(text))]
+def _whole(text: str) -> _Anchors:
+    """The anchors of a whole text."""
+    return _scan_anchors(_lowered(text), [(0, len(text))])
 
 
 def _matches(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.Match[str]]:
@@ -447,30 +872,26 @@ def _matches(pattern: re.Pattern[str], text: str, starts: list[int]) -> list[re.
     return out
 
 
-def _amounts(
-    text: str, lower: str = "", regions: _Regions = (), nums: list[int] | None = None
-) -> list[_Value]:
-    if not regions:
-        lower, regions = _whole(text)
-    if nums is None:
-        nums = _number_anchors(lower, regions)
+def _amounts(text: str, anchors: _Anchors | None = None) -> list[_Value]:
+    if anchors is None:
+        anchors = _whole(text)
     out: list[_Value] = []
-    for m in _matches(_AMOUNT_PREFIX, text, _anchors(_CUR_ANCHOR, lower, regions)):
-        cur = _CURRENCY_CODES[re.sub(r"\s", "", m.group("cur").lower())]
+    for m in _matches(_AMOUNT_PREFIX, text, anchors.currencies):
+        cur = _CURRENCY_CODES[re.sub(r"\s", "", _fold(m.group("cur")))]
         n = _digits_value(m.group("n"))
         if n is None:
             continue
-        mag = (m.group("mag") or "").lower()
+        mag = _fold(m.group("mag") or "")
         if mag in ("m", "b", "k") and m.group("mag") not in ("m", "b", "k", "M", "B", "K"):
             continue
         n *= _MAGNITUDES.get(mag, 1)
         value, human = _money(cur, n)
         out.append(_Value("amount", (cur, n), value, human, m.start(), m.end()))
-    for m in _matches(_AMOUNT_SUFFIX, text, nums):
+    for m in _AMOUNT_SUFFIX.matches(text, anchors.caseless, anchors.nums):
         n = _number_value(m)
         if n is None:
             continue
-        n *= _MAGNITUDES.get((m.group("mag") or "").lower(), 1)
+        n *= _MAGNITUDES.get(_fold(m.group("mag") or ""), 1)
         cur = _currency_of_word(m.group("curw"))
         value, human = _money(cur, n)
         out.append(_Value("amount", (cur, n), value, human, m.start(), m.end()))
@@ -486,9 +907,7 @@ _FRACTIONS = {
     "fourth": Decimal(25),
     "fourths": Decimal(25),
 }
-_PERCENT = re.compile(
-    rf"{_NUMBER}\s*(?P<unit>%|per\s?cent\b\.?|percent\b|basis\s+points?\b|bps\b)", re.IGNORECASE
-)
+_PERCENT = _Caseless(rf"{_NUMBER}\s*(?P<unit>%|per\s?cent\b\.?|percent\b|basis\s+points?\b|bps\b)")
 _FRACTION = re.compile(
     r"\b(?P<count>one|a|two|three)[\s-](?P<frac>half|thirds?|quarters?|fourths?)(?:\s+of)\b"
     r"|\b(?P<bare>half)\s+of\b",
@@ -502,23 +921,19 @@ def _percent_value(pct: Decimal, start: int, end: int) -> _Value:
     return _Value("percentage", (rounded,), shown, shown, start, end)
 
 
-def _percentages(
-    text: str, lower: str = "", regions: _Regions = (), nums: list[int] | None = None
-) -> list[_Value]:
-    if not regions:
-        lower, regions = _whole(text)
-    if nums is None:
-        nums = _number_anchors(lower, regions)
+def _percentages(text: str, anchors: _Anchors | None = None) -> list[_Value]:
+    if anchors is None:
+        anchors = _whole(text)
     out: list[_Value] = []
-    for m in _matches(_PERCENT, text, nums):
+    for m in _PERCENT.matches(text, anchors.caseless, anchors.nums):
         n = _number_value(m)
         if n is None:
             continue
-        if m.group("unit").lower().startswith(("basis", "bps")):
+        if _fold(m.group("unit")).startswith(("basis", "bps")):
             n = n / 100
         out.append(_percent_value(n, m.start(), m.end()))
     fractions: dict[tuple[int, int], re.Match[str]] = {}
-    for pos in _anchors(_FRAC_ANCHOR, lower, regions):
+    for pos in anchors.fractions:
         for m in _FRACTION.finditer(text, max(0, pos - 8), pos + 16):
             if m.start() <= pos < m.end():
                 fractions[m.span()] = m
@@ -526,8 +941,8 @@ def _percentages(
         if m.group("bare"):
             pct = Decimal(50)
         else:
-            count = {"one": 1, "a": 1, "two": 2, "three": 3}[m.group("count").lower()]
-            pct = _FRACTIONS[m.group("frac").lower()] * count
+            count = {"one": 1, "a": 1, "two": 2, "three": 3}[_fold(m.group("count"))]
+            pct = _FRACTIONS[_fold(m.group("frac"))] * count
         out.append(_percent_value(pct, m.start(), m.end() - 3))
     return out
 
@@ -578,10 +993,10 @@ _DATE_PATTERNS = [
 ]
 
 
-def _date_matches(text: str, lower: str, regions: _Regions) -> list[re.Match[str]]:
+def _date_matches(text: str, years: list[int]) -> list[re.Match[str]]:
     """Every date names a year: the patterns are tried around each four-digit number."""
     found: dict[tuple[int, int, int], re.Match[str]] = {}
-    for pos in _anchors(_YEAR_ANCHOR, lower, regions):
+    for pos in years:
         for n, pattern in enumerate(_DATE_PATTERNS):
             for m in pattern.finditer(text, max(0, pos - 60), pos + 12):
                 if m.start() <= pos < m.end():
@@ -589,17 +1004,17 @@ def _date_matches(text: str, lower: str, regions: _Regions) -> list[re.Match[str
     return [found[k] for k in sorted(found)]
 
 
-def _dates(text: str, lower: str = "", regions: _Regions = ()) -> list[_Value]:
-    if not regions:
-        lower, regions = _whole(text)
+def _dates(text: str, anchors: _Anchors | None = None) -> list[_Value]:
+    if anchors is None:
+        anchors = _whole(text)
     out: list[_Value] = []
-    for m in _date_matches(text, lower, regions):
+    for m in _date_matches(text, anchors.years):
         groups = m.groupdict()
         year = int(groups["y"])
         if groups.get("edge"):
-            first = groups["edge"].lower() in ("beginning", "start")
+            first = _fold(groups["edge"]) in ("beginning", "start")
             when = date(year, 1, 1) if first else date(year, 12, 31)
-            human = f"{groups['edge'].lower()} of {year}"
+            human = f"{_fold(groups['edge'])} of {year}"
             out.append(
                 _Value("date", (when.isoformat(),), when.isoformat(), human, m.start(), m.end())
             )
@@ -615,9 +1030,9 @@ def _dates(text: str, lower: str = "", regions: _Regions = ()) -> list[_Value]:
                 out.append(_Value("date", (raw,), raw, raw, m.start(), m.end()))
                 continue
         else:
-            month = int(groups["mm"]) if groups.get("mm") else _MONTHS[groups["m"].lower()]
+            month = int(groups["mm"]) if groups.get("mm") else _MONTHS[_fold(groups["m"])]
             if not groups.get("d"):
-                if groups["m"].lower() == "may" and groups["m"] != "May":
+                if _fold(groups["m"]) == "may" and groups["m"] != "May":
                     continue  # "May 2025" is a month; "may 2025" in running text is not
                 shown = f"{year:04d}-{month:02d}"
                 out.append(_Value("date", (shown,), shown, shown, m.start(), m.end()))
@@ -635,13 +1050,7 @@ def _dates(text: str, lower: str = "", regions: _Regions = ()) -> list[_Value]:
 
 _UNIT = r"(?P<unit>days?|weeks?|months?|years?|hours?|minutes?)"
 _QUAL = r"(?:(?P<q>business|working|calendar|banking|clear)\s+)?"
-_DURATION = re.compile(
-    rf"{_NUMBER}(?:\s+|-){_QUAL}{_UNIT}\b(?!\s+(?:of\s+age|old)\b)", re.IGNORECASE
-)
-_PERPETUAL = re.compile(
-    r"\bin\s+perpetuity\b|\bperpetual(?:ly)?\b|\bindefinite(?:ly)?\b(?:\s+period\b)?",
-    re.IGNORECASE,
-)
+_DURATION = _Caseless(rf"{_NUMBER}(?:\s+|-){_QUAL}{_UNIT}\b(?!\s+(?:of\s+age|old)\b)")
 _UNIT_BASE = {"day": 1, "week": 7, "month": 1, "year": 12, "hour": 60, "minute": 1}
 _UNIT_CLASS = {
     "day": "days",
@@ -653,23 +1062,16 @@ _UNIT_CLASS = {
 }
 
 
-_PERPETUAL_LOW = re.compile(_PERPETUAL.pattern)
-
-
-def _durations(
-    text: str, lower: str = "", regions: _Regions = (), nums: list[int] | None = None
-) -> list[_Value]:
-    if not regions:
-        lower, regions = _whole(text)
-    if nums is None:
-        nums = _number_anchors(lower, regions)
+def _durations(text: str, anchors: _Anchors | None = None) -> list[_Value]:
+    if anchors is None:
+        anchors = _whole(text)
     out: list[_Value] = []
-    for m in _matches(_DURATION, text, nums):
+    for m in _DURATION.matches(text, anchors.caseless, anchors.nums):
         n = _number_value(m)
         if n is None:
             continue
-        unit = m.group("unit").lower().rstrip("s")
-        qual = (m.group("q") or "").lower()
+        unit = _fold(m.group("unit")).rstrip("s")
+        qual = _fold(m.group("q") or "")
         qual = {"working": "business", "banking": "business", "calendar": "", "clear": ""}.get(
             qual, qual
         )
@@ -679,7 +1081,7 @@ def _durations(
         out.append(
             _Value("duration", (cls, n * _UNIT_BASE[unit]), shown, shown, m.start(), m.end())
         )
-    for m in (m for a, b in regions for m in _PERPETUAL_LOW.finditer(lower, a, b)):
+    for m in anchors.perpetual:
         out.append(_Value("duration", ("perpetual",), "perpetual", "perpetual", m.start(), m.end()))
     return out
 
@@ -701,35 +1103,51 @@ def _drop_overlaps(values: list[_Value]) -> list[_Value]:
     return kept
 
 
-def _read_values(text: str, lower: str, regions: _Regions) -> list[_Value]:
-    """The values in ``regions`` of ``text`` (``lower`` is it lower-cased), in order."""
+def _overlaps(taken: list[_Value], v: _Value) -> bool:
+    """Whether ``v`` overlaps one of ``taken``: non-empty values that do not overlap each
+    other, in text order (so only the last one starting before ``v`` ends can)."""
+    k = bisect.bisect_left(taken, v.end, key=lambda t: t.start) - 1
+    return k >= 0 and taken[k].end > v.start
+
+
+def _read_values(text: str, anchors: _Anchors) -> list[_Value]:
+    """The values of ``text`` that begin at ``anchors``, in order."""
+    starts = (anchors.nums, anchors.currencies, anchors.fractions, anchors.years)
+    if not any(starts) and not anchors.perpetual:
+        return []  # every reader starts from one of these
     found: list[_Value] = []
     # amounts first: "USD 50 billion" must not also read as a duration or a date
     taken: list[_Value] = []
-    nums = _number_anchors(lower, regions)
     for mine in (
-        _amounts(text, lower, regions, nums),
-        _percentages(text, lower, regions, nums),
-        _dates(text, lower, regions),
-        _durations(text, lower, regions, nums),
+        _amounts(text, anchors),
+        _percentages(text, anchors),
+        _dates(text, anchors),
+        _durations(text, anchors),
     ):
         mine = _drop_overlaps(mine)
-        mine = [v for v in mine if not any(v.start < t.end and t.start < v.end for t in taken)]
-        taken.extend(mine)
+        mine = [v for v in mine if not _overlaps(taken, v)]
+        taken = sorted([*taken, *mine], key=lambda v: v.start)
         found.extend(mine)
     found.sort(key=lambda v: v.start)
     out: list[_Value] = []
+    last: dict[str, _Value] = {}  # the last value kept of each kind
     for v in found:
-        prev = next((p for p in reversed(out) if p.kind == v.kind), None)
+        prev = last.get(v.kind)
         if prev is not None and prev.key == v.key:
             gap = text[prev.end : v.start]
-            if re.fullmatch(r"[\s(,]*", gap) and "(" in gap:
+            if _BRACKET_GAP.fullmatch(gap) and "(" in gap:
                 continue
         out.append(v)
+        last[v.kind] = v
     return out
 
 
+_BRACKET_GAP = re.compile(r"[\s(,]*")
+
+
 # --- predicates ----------------------------------------------------------------------
+
+_SPACES = re.compile(r"\s+")
 
 _MODALS = {"shall": 5, "must": 5, "will": 5, "should": 2, "may": 1, "can": 1}
 _STRONG_VERBS = {  # present tense, no modal: a commitment
@@ -1084,6 +1502,10 @@ def _lemma(word: str) -> str:
 
 
 _STRONG = {_lemma(k): v for k, v in _STRONG_VERBS.items()}
+# The irregular forms that stem to each stem ("paid" → "pay")
+_IRREGULAR_OF: dict[str, list[str]] = {}
+for _form in _IRREGULAR:
+    _IRREGULAR_OF.setdefault(_lemma(_form), []).append(_form)
 _TO = {_lemma(k) for k in _TO_VERBS}
 _WEAK = {_lemma(k) for k in _WEAK_VERBS}
 
@@ -1109,6 +1531,10 @@ def _np_end(tokens: list[tuple[str, int, int]], i: int) -> int:
     return j
 
 
+_PHRASE_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+
+
+@functools.lru_cache(maxsize=1 << 12)
 def _party_like(phrase: str) -> bool:
     """Whether a subject or agent names a party ("the Licensee", "Ukraine", "either party").
 
@@ -1116,7 +1542,7 @@ def _party_like(phrase: str) -> bool:
     "the laws of the State of New York" and "the products listed in Annex B" are not
     parties.
     """
-    words = re.findall(r"[A-Za-z][A-Za-z'’-]*", phrase)
+    words = _PHRASE_WORDS.findall(phrase)
     head: list[str] = []
     for w in words:
         lw = w.lower()
@@ -1237,7 +1663,7 @@ def _modal_head(side_text: str, s: _Sentence, low: list[str], i: int) -> _Head |
     rest = side_text[toks[j][1] : s.end]
     eff = _EFFORTS.match(rest)
     if eff:
-        q = (eff.group("q") or "").lower()
+        q = _fold(eff.group("q") or "")
         head.level = 4 if {"best", "all"} & set(q.split()) else 3
         head.lemma = _lemma(eff.group("v"))
         head.phrase_words.extend(re.sub(r"\s+", " ", rest[: eff.end()]).lower().split())
@@ -1355,9 +1781,26 @@ def _head_at(side_text: str, s: _Sentence, low: list[str], i: int) -> _Head | No
 _HEAD_WORDS = frozenset(_MODALS) | {"is", "are", "does", "do"} | set(_BASE_FORMS)
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _maybe_head(word: str) -> bool:
     return word in _HEAD_WORDS or (word.endswith("s") and _lemma(word) in _STRONG)
+
+
+_CHUNK_HEADS: dict[str, bool] = {}
+
+
+def _has_head(text: str, s: _Sentence) -> bool:
+    """Whether a token of the sentence can head a predicate (:func:`_maybe_head`).
+
+    A token never holds whitespace, so the sentence's tokens are those of its
+    whitespace-separated chunks: the answer is remembered per distinct chunk, and a
+    sentence is tokenised only when one of its chunks has a head.
+    """
+    heads: list[bool] = _remembered(_CHUNK_HEADS, text[s.start : s.end].split(), _chunk_has_head)
+    return any(heads)
+
+
+def _chunk_has_head(chunk: str) -> bool:
+    return any(_maybe_head(t.lower()) for t in _TOKEN.findall(chunk))
 
 
 def _subject_start(low: list[str], toks: _Tokens, head: int, prev_end: int) -> tuple[int, int]:
@@ -1379,6 +1822,9 @@ def _subject_start(low: list[str], toks: _Tokens, head: int, prev_end: int) -> t
         if conj:
             b = conj[-1] + 1
     return b, a
+
+
+_DIGIT = re.compile(r"\d")
 
 
 def _predicate(
@@ -1432,7 +1878,7 @@ def _predicate(
             if (
                 _party_like(text)
                 and ag[-1][0].lower() not in _NON_AGENTS
-                and not re.search(r"\d", text)
+                and not _DIGIT.search(text)
             ):
                 actor, actor_start, actor_end = text, ag[0][1], ag[-1][2]
                 agent = text
@@ -1459,9 +1905,10 @@ def _predicate(
 def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> list[_Predicate]:
     """The predicates of one sentence, in order: modal, "undertakes to", "is required to" ..."""
     s = sentences[sent_index]
-    low = [t[0].lower() for t in s.tokens]
+    low, heads = s.low, s.heads
+    if not heads:
+        return []
     out: list[_Predicate] = []
-    heads = [k for k, w in enumerate(low) if _maybe_head(w)]
     i = 0
     for k in heads:
         if k < i:
@@ -1474,6 +1921,9 @@ def _predicates(side_text: str, sentences: list[_Sentence], sent_index: int) -> 
     return _continuations(side_text, s, sent_index, out)
 
 
+_AND_TO = re.compile(r"(?:,\s*|\s)and\s+to\s+(?:\w+ly\s+)?([a-z]+)")
+
+
 def _continuations(
     text: str, s: _Sentence, sent_index: int, preds: list[_Predicate]
 ) -> list[_Predicate]:
@@ -1484,7 +1934,7 @@ def _continuations(
         if " to " not in f" {p.phrase} ":
             continue
         stop = preds[n + 1].start if n + 1 < len(preds) else s.end
-        for m in re.finditer(r"(?:,\s*|\s)and\s+to\s+(?:\w+ly\s+)?([a-z]+)", text[p.end : stop]):
+        for m in _AND_TO.finditer(text[p.end : stop]):
             verb = m.group(1)
             head = p.phrase.rsplit(" to ", 1)[0]
             out.append(
@@ -1506,14 +1956,20 @@ def _continuations(
     return out
 
 
+_APOSTROPHE_S = re.compile(r"'s\b")
+_ACTOR_PARTS = re.compile(r"\s*(?:,|\band\b|\bor\b|/)\s*")
+_ACTOR_WORDS = re.compile(r"[a-z0-9][a-z0-9'-]*")
+
+
+@functools.lru_cache(maxsize=1 << 12)
 def _actor_key(actor: str) -> frozenset[str]:
     """ "The Buyer and the Seller" and "the Seller and the Buyer" are one actor."""
     text = actor.lower().replace("’", "'")
-    text = re.sub(r"'s\b", "", text)
-    parts = re.split(r"\s*(?:,|\band\b|\bor\b|/)\s*", text)
+    text = _APOSTROPHE_S.sub("", text)
+    parts = _ACTOR_PARTS.split(text)
     keys: set[str] = set()
     for p in parts:
-        words = [w for w in re.findall(r"[a-z0-9][a-z0-9'-]*", p) if w not in _DETERMINERS]
+        words = [w for w in _ACTOR_WORDS.findall(p) if w not in _DETERMINERS]
         if words:
             keys.add(" ".join(words))
     return frozenset(keys)
@@ -1527,7 +1983,7 @@ _COND_NOUNS = (
     r"certification|payment|presentation|notification|registration|adoption|agreement|"
     r"recommendation|proposal|instructions?|decision"
 )
-_COND_START = re.compile(
+_COND_START = _Caseless(
     r"\bunless\b|\bexcept\s+(?:if|where|when)\b"
     r"|\b(?:except|save)\s+as\s+(?:otherwise\s+)?(?:provided|set\s+out|stated|specified|agreed)\b"
     r"|\b(?:only\s+)?if\b(?!\s+(?:any|applicable|so|necessary|appropriate|not)\b)"
@@ -1544,7 +2000,8 @@ _COND_START = re.compile(
     r"|\b(?:only\s+)?(?:with|without)\s+(?:the\s+)?(?:[A-Z][\w-]*['’]s\s+)?"
     r"(?:(?:prior|written|express|specific|general|explicit)\s+)*"
     r"(?:consent|approval|authori[sz]ation|permission)\b",
-    re.IGNORECASE,
+    # "[A-Z]" without case is "[a-z]" on lower-case text
+    lower=lambda source: source.replace("[A-Z]", "[a-z]"),
 )
 _COND_END = re.compile(
     r",\s|;|:|\.(?:\s|$)|$|\s(?=(?:and|or|but)\s+(?:shall|must|may|will|should|can)\b)"
@@ -1615,25 +2072,36 @@ _COND_STOP = {
 }
 
 
-_COND_ANCHOR = re.compile(
-    r"\b(?:unless|except|where|save|other|only|if|in|provided|providing|on|conditional|"
-    r"contingent|subject|so|as|upon|with|without|after|following)\b"
-)
+_CONDITION_WORDS = re.compile(r"[a-z0-9<>-]+")
+_POSSESSIVE = re.compile(r"['’]s\b")
 
 
-def _conditions(side: _Side, lower: str, active: Collection[int]) -> list[_Condition]:
-    """The conditions of the ``active`` sentences: from an opening word to a comma."""
+def _conditions(
+    side: _Side, lower: str, active: Collection[int], found: _Anchors
+) -> list[_Condition]:
+    """The conditions of the ``active`` sentences: from an opening word to a comma.
+
+    ``found`` holds where a condition can begin (covering those sentences).
+    """
     text = side.text
+    anchors = found.conditions
+    start_at = (
+        functools.partial(_COND_START.nocase.match, text)
+        if found.caseless is None
+        else functools.partial(_COND_START.low.match, found.caseless)
+    )
     out: list[_Condition] = []
     for si in sorted(active):
         s = side.sentences[si]
-        for pos in (m.start() for m in _COND_ANCHOR.finditer(lower, s.start, s.end)):
+        first = bisect.bisect_left(anchors, s.start)
+        last = bisect.bisect_left(anchors, s.end, first)
+        for pos in anchors[first:last]:
             if out and out[-1].start <= pos < out[-1].end:
                 continue
             if lower.startswith("where", pos):
                 m = _WHERE.match(text, pos) if not text[s.start : pos].strip() else None
             else:
-                m = _COND_START.match(text, pos)
+                m = start_at(pos)
             if m is None:
                 continue
             start = m.start()
@@ -1648,8 +2116,8 @@ def _conditions(side: _Side, lower: str, active: Collection[int]) -> list[_Condi
                 continue
             # values, references and numbers are masked: their own findings tell of them
             masked = side.mask(start, end).lower()
-            words = re.findall(r"[a-z0-9<>-]+", re.sub(r"['’]s\b", "", masked))
-            content = frozenset(_lemma(w) for w in words if w not in _COND_STOP)
+            words = _CONDITION_WORDS.findall(_POSSESSIVE.sub("", masked))
+            content = frozenset([_lemma(w) for w in words if w not in _COND_STOP])
             negative = bool(_NEGATIVE_MARKERS.match(cond_text))
             out.append(_Condition(si, start, end, cond_text, (negative, content)))
     return out
@@ -1678,21 +2146,27 @@ _TERM_BARE = re.compile(
 
 def _terms(text: str, sentences: list[_Sentence], active: Collection[int]) -> list[_Term]:
     out: list[_Term] = []
+    starts: set[int] = set()
     for si in sorted(active):
         s = sentences[si]
         body = text[s.start : s.end]
+        # a definition quotes its term, or says "means": a sentence with neither has none
+        quoted = any(q in body for q in _Q_OPEN)
+        if not quoted and "means" not in body:
+            continue
         for pattern in (_TERM_PAREN, _TERM_MEANS, _TERM_BARE):
             for m in pattern.finditer(body):
                 start, end = s.start + m.start("t"), s.start + m.end("t")
-                if any(t.start == start for t in out):
+                if start in starts:
                     continue
+                starts.add(start)
                 out.append(_Term(si, start, end, m.group("t").strip()))
     out.sort(key=lambda t: t.start)
     return out
 
 
 def _term_key(term: str) -> str:
-    return re.sub(r"\s+", " ", term).strip().lower()
+    return _SPACES.sub(" ", term).strip().lower()
 
 
 # --- cross-references ------------------------------------------------------------------------
@@ -1730,6 +2204,37 @@ _REF = re.compile(
     rf"(?P<ids>{_REF_ID}(?:\s*(?:,|and/or|and|or|to|through|-|–)\s*{_REF_ID})*)"
 )
 _ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
+# How a reference's keyword can begin: every match of :data:`_REF` begins with one.
+_REF_STARTS = (
+    *("Art", "article", "Sec", "section", "Clause", "clause", "Schedule", "Annex", "Appendi"),
+    *("Exhibit", "Paragraph", "Part", "Chapter", "§"),
+)
+
+
+def _ref_matches(text: str) -> list[re.Match[str]]:
+    """``list(_REF.finditer(text))``, trying :data:`_REF` only where a keyword begins.
+
+    Every match begins with one of :data:`_REF_STARTS`, which :meth:`str.find`
+    finds far faster than the pattern can scan; :data:`_REF` is tried at each in
+    turn, as :meth:`re.Pattern.finditer` would (the next try after a match's end).
+    """
+    starts: list[int] = []
+    for lead in _REF_STARTS:
+        find = text.find
+        at = find(lead)
+        while at >= 0:
+            starts.append(at)
+            at = find(lead, at + 1)
+    out: list[re.Match[str]] = []
+    end = 0
+    for at in sorted(starts):
+        if at < end:
+            continue
+        m = _REF.match(text, at)
+        if m is not None:
+            out.append(m)
+            end = m.end()
+    return out
 
 
 def _roman(s: str) -> int | None:
@@ -1749,24 +2254,31 @@ def _ref_norm(keyword: str, ident: str) -> str:
     return f"{kw} {ident}".lower()
 
 
+_KNOWN_LABEL = re.compile(r"\s*(\S+?)\.?\s*(\S+)\s*")
+
+
 def _parse_known(label: str) -> str:
-    m = re.fullmatch(r"\s*(\S+?)\.?\s*(\S+)\s*", label)
+    m = _KNOWN_LABEL.fullmatch(label)
     if m and m.group(1).lower() in _REF_WORDS:
         return _ref_norm(m.group(1), m.group(2))
-    return re.sub(r"\s+", " ", label).strip().lower()
+    return _SPACES.sub(" ", label).strip().lower()
+
+
+_REF_EXTERNAL = re.compile(
+    r"\s+(?:of|to)\s+(?!this\b|the\s+present\b|these\b)(?:the\s+)?([A-Za-z]+)"
+)
+_REF_ID_RE = re.compile(_REF_ID)
 
 
 def _refs(text: str) -> list[_Ref]:
     out: list[_Ref] = []
-    for m in _REF.finditer(text):
+    for m in _ref_matches(text):
         keyword = m.group("kw")
         kw = _REF_WORDS.get(keyword.lower().rstrip("."), keyword)
         after = text[m.end() : m.end() + 40]
-        ext = re.match(
-            r"\s+(?:of|to)\s+(?!this\b|the\s+present\b|these\b)(?:the\s+)?([A-Za-z]+)", after
-        )
+        ext = _REF_EXTERNAL.match(after)
         external = bool(ext) and not (ext is not None and ext.group(1).lower() in _REF_WORDS)
-        for idm in re.finditer(_REF_ID, m.group("ids")):
+        for idm in _REF_ID_RE.finditer(m.group("ids")):
             ident = idm.group()
             start = m.start("ids") + idm.start()
             out.append(
@@ -1787,11 +2299,14 @@ class _Known:
 
 
 def _known(known_refs: Collection[str]) -> _Known:
-    norms = frozenset(_parse_known(k) for k in known_refs)
-    prefixes = {k[:i] for k in norms for i, c in enumerate(k) if c in ".("}
+    norms = frozenset(map(_parse_known, known_refs))
+    prefixes = {
+        k[: m.start()] for k in norms if "." in k or "(" in k for m in _SUB_MARK.finditer(k)
+    }
     return _Known(norms, frozenset(k.split(" ", 1)[0] for k in norms), frozenset(prefixes))
 
 
+_SUB_MARK = re.compile(r"[.(]")
 _KNOWN_MEMO: list[tuple[Collection[str], _Known]] = []
 
 
@@ -1835,25 +2350,33 @@ def _mask(text: str, values: list[_Value], start: int, end: int) -> str:
     months" and "within 6 months" mask alike.
     """
     sub = text[start:end]
+    size = len(sub)
     spans = [(v.start - start, v.end - start) for v in values if v.start < end and start < v.end]
-    spans += [m.span() for m in _REF.finditer(sub)]
-    spans += [m.span() for m in re.finditer(r"\d[\d,.]*", sub)]
-    blank = [False] * len(sub)
-    for a, b in spans:
-        for k in range(max(a, 0), min(b, len(sub))):
-            blank[k] = True
-    chars = list(sub)
-    k = 0
-    while k < len(sub):
-        if not blank[k]:
-            k += 1
+    spans += [m.span() for m in _ref_matches(sub)]
+    spans += [m.span() for m in _NUMERAL.finditer(sub)]
+    if not spans:
+        return sub
+    # the masked runs: the spans clipped to the text, overlapping or touching ones merged
+    runs: list[list[int]] = []
+    for a, b in sorted(spans):
+        a, b = max(a, 0), min(b, size)
+        if a >= b:
             continue
-        e = k
-        while e < len(sub) and blank[e]:
-            e += 1
-        chars[k:e] = list(("<v>" if e - k >= 3 else "#" * (e - k)).ljust(e - k))
-        k = e
-    return "".join(chars)
+        if runs and a <= runs[-1][1]:
+            runs[-1][1] = max(runs[-1][1], b)
+        else:
+            runs.append([a, b])
+    pieces: list[str] = []
+    k = 0
+    for a, b in runs:
+        pieces.append(sub[k:a])
+        pieces.append(("<v>" if b - a >= 3 else "#" * (b - a)).ljust(b - a))
+        k = b
+    pieces.append(sub[k:])
+    return "".join(pieces)
+
+
+_NUMERAL = re.compile(r"\d[\d,.]*")
 
 
 def _runs(sentences: list[_Sentence], active: Collection[int]) -> list[tuple[int, int]]:
@@ -1870,58 +2393,116 @@ def _runs(sentences: list[_Sentence], active: Collection[int]) -> list[tuple[int
 
 def _read(text: str, sentences: list[_Sentence], active: Collection[int]) -> _Side:
     """The facts of the ``active`` sentences of one side (the others are left unread)."""
+    if not active:
+        return _Side(text, sentences, [], [], [], [])
     lower = _lowered(text)
-    values = _read_values(text, lower, _runs(sentences, active)) if active else []
-    side = _Side(text, sentences, values, [], [], [])
+    anchors = _scan_anchors(lower, _runs(sentences, active))
+    side = _Side(text, sentences, _read_values(text, anchors), [], [], [], lower)
     for i in sorted(active):
-        _tokenise(text, sentences[i])
+        s = sentences[i]
+        if not s.tokens and not _has_head(text, s):
+            continue  # no word of it can head a predicate: there is none to read
+        _tokenise(text, s)
         side.predicates.extend(_predicates(text, sentences, i))
-    side.conditions = _conditions(side, lower, active)
+        s.tokens, s.low, s.heads = [], [], []  # read: let a long text's tokens go
+    side.conditions = _conditions(side, lower, active, anchors)
     side.terms = _terms(text, sentences, active)
     return side
 
 
-def _word_tokens(sentences: list[_Sentence]) -> list[tuple[str, int, int]]:
-    """(lower-cased word, sentence index, offset) for every word or number of a side."""
+@dataclass(frozen=True)
+class _Words:
+    """The words and numbers of a side: their offsets, each one's sentence, and how
+    many each sentence has."""
+
+    offsets: list[int]
+    sent: list[int]
+    sizes: list[int]
+
+
+def _word_tokens(sentences: list[_Sentence]) -> _Words:
+    offsets: list[int] = []
+    sent: list[int] = []
+    sizes: list[int] = []
+    for si, s in enumerate(sentences):
+        # a word or a number begins with a letter or a digit
+        offsets += s.words
+        sent += [si] * len(s.words)
+        sizes.append(len(s.words))
+    return _Words(offsets, sent, sizes)
+
+
+def _lower_words(sentences: list[_Sentence]) -> list[str]:
+    """The words and numbers of a side lower-cased, in the order of :func:`_word_tokens`."""
     return [
-        (t[0].lower(), si, t[1])
-        for si, s in enumerate(sentences)
-        for t in s.tokens
-        if _is_word(t[0]) or t[0][:1].isdigit()
+        t[0].lower() for s in sentences for t in s.tokens if (c := t[0][0]).isalpha() or c.isdigit()
     ]
 
 
+_SPACE = re.compile(r"\s")
+
+
 def _aligned_words(
-    a: list[tuple[str, int, int]],
-    b: list[tuple[str, int, int]],
+    old_text: str,
+    old: list[_Sentence],
+    new: list[_Sentence],
+    a: _Words,
+    b: _Words,
     ranges: list[tuple[int, int, int, int]],
     equal: list[bool],
-) -> list[tuple[int, int]]:
-    """Pairs of (old sentence, new sentence), one per word the two texts share.
+) -> dict[tuple[int, int], int]:
+    """How many words each (old sentence, new sentence) pair shares.
 
-    The redline's equal spans say which words are kept, in linear time. When it keeps
-    no word at all (a diff that replaced the whole clause) and the texts are small,
-    a word alignment of their own is made with :mod:`difflib`.
+    The redline's equal spans say which words are kept, in linear time: an old word in
+    a kept span is shared with the new word at the same place in it, if a word begins
+    there. When the redline keeps no word at all (a diff that replaced the whole clause)
+    and the texts are small, a word alignment of their own is made with :mod:`difflib`.
+
+    Whether a token begins at a place depends only on the text from the whitespace
+    before it, so after a kept span's first whitespace a word begins at the same
+    places on both sides: those words are counted by sentence, a few look-ups per
+    span, and only the words before it are looked up one by one.
     """
-    new_at = {offset: si for _, si, offset in b}
-    out: list[tuple[int, int]] = []
-    k = 0
-    for _, si, offset in a:
-        while k < len(ranges) and (not equal[k] or ranges[k][1] <= offset):
-            k += 1
-        if k < len(ranges) and ranges[k][0] <= offset:
-            sj = new_at.get(ranges[k][2] + offset - ranges[k][0])
+    new_at = dict(zip(b.offsets, b.sent, strict=True))
+    new_starts = [s.start for s in new]
+    firsts = list(itertools.accumulate(a.sizes, initial=0))  # each sentence's first word
+    offsets, sent = a.offsets, a.sent
+    left, right = bisect.bisect_left, bisect.bisect_right
+    shared: dict[tuple[int, int], int] = {}
+    for (os_, oe, ns, _), kept in zip(ranges, equal, strict=True):
+        if not kept:
+            continue
+        lo, hi = left(offsets, os_), left(offsets, oe)
+        if lo >= hi:
+            continue
+        shift = ns - os_
+        space = _SPACE.search(old_text, os_, oe)
+        mid = hi if space is None else min(hi, right(offsets, space.start()))
+        for k in range(lo, mid):  # before the first whitespace: looked up
+            sj = new_at.get(offsets[k] + shift)
             if sj is not None:
-                out.append((si, sj))
-    if out or len(a) + len(b) > 1500:
-        return out
-    matcher = difflib.SequenceMatcher(
-        None, [w for w, _, _ in a], [w for w, _, _ in b], autojunk=False
-    )
+                cell = (sent[k], sj)
+                shared[cell] = shared.get(cell, 0) + 1
+        k = mid
+        while k < hi:  # after it: counted per old sentence, per new sentence
+            si = sent[k]
+            stop = min(hi, firsts[si + 1])
+            while k < stop:
+                sj = right(new_starts, offsets[k] + shift) - 1
+                nxt = stop
+                if sj + 1 < len(new_starts):
+                    nxt = left(offsets, new_starts[sj + 1] - shift, k, stop)
+                cell = (si, sj)
+                shared[cell] = shared.get(cell, 0) + nxt - k
+                k = nxt
+    if shared or len(a.offsets) + len(b.offsets) > 1500:
+        return shared
+    matcher = difflib.SequenceMatcher(None, _lower_words(old), _lower_words(new), autojunk=False)
     for blk in matcher.get_matching_blocks():
         for n in range(blk.size):
-            out.append((a[blk.a + n][1], b[blk.b + n][1]))
-    return out
+            cell = (a.sent[blk.a + n], b.sent[blk.b + n])
+            shared[cell] = shared.get(cell, 0) + 1
+    return shared
 
 
 #: Above this many characters (old and new together) sentences are paired by the
@@ -1939,21 +2520,34 @@ def _char_weights(
     """Characters each (old, new) sentence pair shares through the kept spans; sizes."""
     weight: dict[tuple[int, int], int] = {}
     at_old, at_new = [s.start for s in old], [s.start for s in new]
-    for k, (os_, oe, ns, _) in enumerate(ranges):
-        if not equal[k]:
+    end_old, end_new = [s.end for s in old], [s.end for s in new]
+    after = bisect.bisect_right
+    for (os_, oe, ns, _), kept in zip(ranges, equal, strict=True):
+        if not kept:
             continue
         pos = os_
+        shift = ns - os_  # new offset - old offset, in this span
         while pos < oe:
-            i, j = _sent_at(old, pos, at_old), _sent_at(new, ns + pos - os_, at_new)
-            stop = min(oe, old[i].end if old[i].end > pos else oe)
-            stop = min(stop, os_ + (new[j].end - ns) if new[j].end > ns + pos - os_ else oe)
-            stop = max(stop, pos + 1)
-            weight[(i, j)] = weight.get((i, j), 0) + stop - pos
+            # the sentences at pos on each side, as _sent_at finds them
+            i = after(at_old, pos) - 1
+            i = i if i > 0 else 0
+            j = after(at_new, pos + shift) - 1
+            j = j if j > 0 else 0
+            stop = oe
+            if pos < end_old[i] < stop:
+                stop = end_old[i]
+            if pos + shift < end_new[j] and end_new[j] - shift < stop:
+                stop = end_new[j] - shift
+            if stop <= pos:
+                stop = pos + 1
+            cell = (i, j)
+            weight[cell] = weight.get(cell, 0) + stop - pos
             pos = stop
     return weight, [s.end - s.start for s in old], [s.end - s.start for s in new]
 
 
 def _word_weights(
+    old_text: str,
     old: list[_Sentence],
     new: list[_Sentence],
     ranges: list[tuple[int, int, int, int]],
@@ -1961,18 +2555,11 @@ def _word_weights(
 ) -> tuple[dict[tuple[int, int], int], list[int], list[int]]:
     """Words each (old, new) sentence pair shares; the sentences' sizes in words."""
     a, b = _word_tokens(old), _word_tokens(new)
-    weight: dict[tuple[int, int], int] = {}
-    for cell in _aligned_words(a, b, ranges, equal):
-        weight[cell] = weight.get(cell, 0) + 1
-    size_a, size_b = [0] * len(old), [0] * len(new)
-    for _, si, _ in a:
-        size_a[si] += 1
-    for _, sj, _ in b:
-        size_b[sj] += 1
-    return weight, size_a, size_b
+    return _aligned_words(old_text, old, new, a, b, ranges, equal), a.sizes, b.sizes
 
 
 def _pair_sentences(
+    old_text: str,
     old: list[_Sentence],
     new: list[_Sentence],
     ranges: list[tuple[int, int, int, int]],
@@ -1989,8 +2576,10 @@ def _pair_sentences(
     no, nn = len(old), len(new)
     if not no or not nn:
         return {}
-    weights = _char_weights if large else _word_weights
-    weight, size_a, size_b = weights(old, new, ranges, equal)
+    if large:
+        weight, size_a, size_b = _char_weights(old, new, ranges, equal)
+    else:
+        weight, size_a, size_b = _word_weights(old_text, old, new, ranges, equal)
     least = 12 if large else 2
     cells = [
         (i, j, w)
@@ -2015,26 +2604,34 @@ def _active(
     pairs: dict[int, int],
 ) -> tuple[set[int], set[int]]:
     """The sentences with a change in them, on each side, and their partners."""
-    act_old: set[int] = set()
-    act_new: set[int] = set()
-    at_old, at_new = [s.start for s in old], [s.start for s in new]
-    for k, (os_, oe, ns, ne) in enumerate(ranges):
-        if equal[k]:
-            continue
-        for sents, at, act, a, b in (
-            (old, at_old, act_old, os_, oe),
-            (new, at_new, act_new, ns, ne),
-        ):
-            if not sents:
-                continue
-            first, last = _sent_at(sents, a, at), _sent_at(sents, max(a, b - 1), at)
-            act.update(range(first, last + 1))
-            if b == a and first > 0 and sents[first].start >= a - 1:
-                act.add(first - 1)  # a change at a sentence boundary touches both
+    changed = [r for r, kept in zip(ranges, equal, strict=True) if not kept]
+    act_old = _touched([s.start for s in old], [(r[0], r[1]) for r in changed])
+    act_new = _touched([s.start for s in new], [(r[2], r[3]) for r in changed])
     back = {j: i for i, j in pairs.items()}
     act_new.update(pairs[i] for i in list(act_old) if i in pairs)
     act_old.update(back[j] for j in list(act_new) if j in back)
     return act_old, act_new
+
+
+def _touched(starts: list[int], changes: list[tuple[int, int]]) -> set[int]:
+    """The sentences (by their ``starts``) that the changed stretches ``a:b`` touch."""
+    act: set[int] = set()
+    if not starts:
+        return act
+    after = bisect.bisect_right
+    for a, b in changes:
+        # the sentences at a and at b - 1, as _sent_at finds them
+        first = after(starts, a) - 1
+        first = first if first > 0 else 0
+        last = after(starts, b - 1 if b - 1 > a else a) - 1
+        last = last if last > 0 else 0
+        if first == last:
+            act.add(first)
+        else:
+            act.update(range(first, last + 1))
+        if b == a and first > 0 and starts[first] >= a - 1:
+            act.add(first - 1)  # a change at a sentence boundary touches both
+    return act
 
 
 def _heaviest_chain(cells: list[tuple[int, int, int]], width: int) -> dict[int, int]:
@@ -2045,26 +2642,29 @@ def _heaviest_chain(cells: list[tuple[int, int, int]], width: int) -> dict[int, 
     below each j. O(k log k) for k cells.
     """
     cells = sorted(cells, key=lambda c: (c[0], -c[1]))
-    tree: list[tuple[int, int]] = [(0, -1)] * (width + 1)  # (total, cell index)
+    if all(a[0] < b[0] and a[1] < b[1] for a, b in itertools.pairwise(cells)):
+        # already a chain (weights are positive): all of it, in the order the walk
+        # back from its end gives
+        return {i: j for i, j, _ in reversed(cells)}
+    # a chain's (total, last cell index) as one number, compared as the pair would be
+    scale = len(cells) + 1
+    tree = [0] * (width + 1)  # per column: the best code below it (0: none)
     best: list[tuple[int, int]] = []  # per cell: (total, previous cell index)
-
-    def query(j: int) -> tuple[int, int]:  # best over columns < j
-        out = (0, -1)
-        while j > 0:
-            out = max(out, tree[j])
-            j -= j & -j
-        return out
-
-    def update(j: int, value: tuple[int, int]) -> None:
-        j += 1
-        while j <= width:
-            tree[j] = max(tree[j], value)
-            j += j & -j
-
     for n, (_, j, w) in enumerate(cells):
-        total, prev = query(j)
-        best.append((total + w, prev))
-        update(j, (total + w, n))
+        found = 0  # the best chain over columns < j
+        k = j
+        while k > 0:
+            if tree[k] > found:
+                found = tree[k]
+            k -= k & -k
+        total = found // scale + w
+        best.append((total, found % scale - 1))
+        code = total * scale + n + 1
+        k = j + 1
+        while k <= width:
+            if code > tree[k]:
+                tree[k] = code
+            k += k & -k
     pairs: dict[int, int] = {}
     n = max(range(len(best)), key=lambda k: (best[k][0], -k), default=-1)
     while n >= 0:
@@ -2285,7 +2885,7 @@ def _actor_shown(actor: str) -> str:
 
 
 def _one_line(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def _clause_text(text: str, p: _Predicate) -> str:
@@ -2301,8 +2901,19 @@ def _clause_text(text: str, p: _Predicate) -> str:
 
 
 def _side_lemmas(side: _Side) -> set[str]:
-    """The stems of every word of a side (each distinct word stemmed once)."""
-    return {_lemma(w) for w in set(re.findall(r"[a-z][a-z'’\-]*[a-z]|[a-z]", side.text.lower()))}
+    """The stems of every word of a side (each distinct word stemmed once).
+
+    A word holds no whitespace, and lower-casing maps no letter differently for being
+    cut off at a space, so the words are read from each distinct whitespace-separated
+    chunk: the same words as from the whole text lower-cased, at a fraction of the work.
+    """
+    words: set[str] = set()
+    for chunk in set(side.text.split()):
+        words.update(_LOWER_WORDS.findall(chunk.lower()))
+    return set(map(_lemma, words))
+
+
+_LOWER_WORDS = re.compile(r"[a-z][a-z'’\-]*[a-z]|[a-z]")
 
 
 def _match_predicates(
@@ -2380,9 +2991,8 @@ def _lone_predicate_findings(
     some, say it instead. ``whole`` collects those sentences.
     """
     out: list[_Finding] = []
-    other_lemmas = _side_lemmas(other)
     for p in lone:
-        if p.subordinate or p.level is None or p.lemma in other_lemmas:
+        if p.subordinate or p.level is None or other.has_lemma(p.lemma):
             continue
         target = pairs.get(p.sent)
         if target is None and (p.sent in value_sents or p.sent in whole):
@@ -2467,7 +3077,18 @@ def _compare_predicates(p: _Predicate, q: _Predicate, old: _Side, new: _Side) ->
                     rng_new,
                 )
             )
-    if p.actor and q.actor and _party_like(p.actor) and _party_like(q.actor):
+    if (
+        p.actor
+        and q.actor
+        and _party_like(p.actor)
+        and _party_like(q.actor)
+        # the same words with no value over them mask alike: the same key, no change
+        and (
+            p.actor != q.actor
+            or old.has_values(p.actor_start, p.actor_end)
+            or new.has_values(q.actor_start, q.actor_end)
+        )
+    ):
         ka = _actor_key(old.mask(p.actor_start, p.actor_end))
         kb = _actor_key(new.mask(q.actor_start, q.actor_end))
         if ka and kb and ka != kb:
@@ -2486,58 +3107,83 @@ def _compare_predicates(p: _Predicate, q: _Predicate, old: _Side, new: _Side) ->
 
 
 def _has_main_predicate(side: _Side, sent: int) -> bool:
-    return any(
-        p.sent == sent and not p.subordinate and p.level is not None for p in side.predicates
-    )
+    return sent in side.main_sentences
+
+
+def _queues(keys: Sequence[object]) -> dict[object, list[int]]:
+    """For each key, the indexes that have it, in reverse order (``pop()`` gives the first)."""
+    out: dict[object, list[int]] = {}
+    for k in range(len(keys) - 1, -1, -1):
+        out.setdefault(keys[k], []).append(k)
+    return out
 
 
 def _condition_partner(
-    c: _Condition, left_old: list[_Condition], left_new: list[_Condition], target: int | None
-) -> _Condition | None:
-    """The new condition that ``c`` became, in the paired sentence ``target``.
+    c: _Condition, conditions: list[_Condition], theirs: list[int], mine: int
+) -> int | None:
+    """The new condition that ``c`` became, among ``theirs`` (the indexes into
+    ``conditions`` of those left in the paired sentence, in order).
 
     One that shares enough of its words; else, when each sentence of the pair lost
-    and gained exactly one condition of the same sense ("if", "unless"), that one.
+    and gained exactly one condition (``mine`` is how many ``c``'s sentence lost) and
+    that one has the same sense ("if", "unless"), that one.
     """
-    if target is None:
-        return None
-    same = [d for d in left_new if d.sent == target and d.key[0] == c.key[0]]
-    for d in same:
-        union = c.key[1] | d.key[1]
-        if union and len(c.key[1] & d.key[1]) / len(union) >= 0.3:
-            return d
-    mine = [x for x in left_old if x.sent == c.sent]
-    theirs = [d for d in left_new if d.sent == target]
-    if len(mine) == 1 and len(theirs) == 1 and same:
+    same = [k for k in theirs if conditions[k].key[0] == c.key[0]]
+    for k in same:
+        words = conditions[k].key[1]
+        union = c.key[1] | words
+        if union and len(c.key[1] & words) / len(union) >= 0.3:
+            return k
+    if mine == 1 and len(theirs) == 1 and same:
         return same[0]
     return None
 
 
 def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_Finding]:
+    """Conditions added, removed or changed.
+
+    One of the same meaning on the other side cancels (the first one left there, in
+    text order); what is left is paired within paired sentences. Lists are indexed by
+    key and by sentence, so this is linear in the number of conditions.
+    """
     out: list[_Finding] = []
-    left_new = list(new.conditions)
+    conds = new.conditions
+    twins = _queues([d.key for d in conds])
+    used: set[int] = set()  # new conditions cancelled or paired
     left_old: list[_Condition] = []
     for c in old.conditions:
-        twin = next((d for d in left_new if d.key == c.key), None)
-        if twin is not None:
-            left_new.remove(twin)
+        queue = twins.get(c.key)
+        if queue:
+            used.add(queue.pop())
         else:
             left_old.append(c)
+    by_sent: dict[int, list[int]] = {}
+    for k, d in enumerate(conds):
+        if k not in used:
+            by_sent.setdefault(d.sent, []).append(k)
+    lost: dict[int, int] = {}
+    for c in left_old:
+        lost[c.sent] = lost.get(c.sent, 0) + 1
     for c in left_old:
         target = pairs.get(c.sent)
         if target is None and _has_main_predicate(old, c.sent):
             continue  # the whole sentence went: its obligation's finding tells of it
-        partner = _condition_partner(c, left_old, left_new, target)
+        partner = None
+        if target is not None:
+            theirs = by_sent.get(target, [])
+            partner = _condition_partner(c, conds, theirs, lost[c.sent])
         if partner is not None:
-            left_new.remove(partner)
+            theirs.remove(partner)
+            used.add(partner)
+            d = conds[partner]
             out.append(
                 _Finding(
                     "condition",
                     c.text,
-                    partner.text,
-                    f"Condition changed: {c.text} → {partner.text}",
+                    d.text,
+                    f"Condition changed: {c.text} → {d.text}",
                     ((c.start, c.end),),
-                    ((partner.start, partner.end),),
+                    ((d.start, d.end),),
                 )
             )
         else:
@@ -2551,7 +3197,9 @@ def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_
                     (),
                 )
             )
-    for d in left_new:
+    for k, d in enumerate(conds):
+        if k in used:
+            continue
         out.append(
             _Finding(
                 "condition", None, d.text, f"Condition added: {d.text}", (), ((d.start, d.end),)
@@ -2569,21 +3217,27 @@ def _term_findings(
     of what that obligation's finding quotes, so it is not told again.
     """
     out: list[_Finding] = []
-    left_new = list(new.terms)
+    terms = new.terms
+    twins = _queues([_term_key(u.term) for u in terms])
+    used: set[int] = set()  # new terms cancelled or paired
     left_old: list[_Term] = []
     for t in old.terms:
-        twin = next((u for u in left_new if _term_key(u.term) == _term_key(t.term)), None)
-        if twin is not None:
-            left_new.remove(twin)
+        queue = twins.get(_term_key(t.term))
+        if queue:
+            used.add(queue.pop())
         else:
             left_old.append(t)
     left_old = [t for t in left_old if t.sent not in whole[0]]
-    left_new = [u for u in left_new if u.sent not in whole[1]]
+    used.update(k for k, u in enumerate(terms) if u.sent in whole[1])
+    by_sent = _queues([u.sent if k not in used else None for k, u in enumerate(terms)])
+    by_sent.pop(None, None)
     for t in left_old:
         target = pairs.get(t.sent)
-        partner = next((u for u in left_new if target is not None and u.sent == target), None)
-        if partner is not None:
-            left_new.remove(partner)
+        queue = by_sent.get(target) if target is not None else None
+        if queue:
+            k = queue.pop()
+            used.add(k)
+            partner = terms[k]
             out.append(
                 _Finding(
                     "defined-term",
@@ -2605,7 +3259,9 @@ def _term_findings(
                     (),
                 )
             )
-    for u in left_new:
+    for k, u in enumerate(terms):
+        if k in used:
+            continue
         out.append(
             _Finding(
                 "defined-term",
@@ -2720,7 +3376,7 @@ def find_key_changes(
     ranges = _span_ranges(spans)
     equal = [s.kind == "equal" for s in spans]
     weak: set[int] = set()
-    pairs = _pair_sentences(old_sents, new_sents, ranges, equal, weak, large)
+    pairs = _pair_sentences(old_text, old_sents, new_sents, ranges, equal, weak, large)
     act_old, act_new = _active(old_sents, new_sents, ranges, equal, pairs)
     old, new = _read(old_text, old_sents, act_old), _read(new_text, new_sents, act_new)
     findings: list[_Finding] = []
