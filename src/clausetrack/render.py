@@ -19,7 +19,7 @@ import hashlib
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from jinja2 import nodes
@@ -36,7 +36,6 @@ from clausetrack.view import (
     KeyChangeView,
     PartyView,
     PositionView,
-    SiteNav,
     SourceView,
     VersionView,
     compare_view,
@@ -44,6 +43,9 @@ from clausetrack.view import (
     grouped,
     spans_html_strings,
 )
+
+if TYPE_CHECKING:
+    from clausetrack.siteview import SiteNav
 
 
 @dataclass(frozen=True)

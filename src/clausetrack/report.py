@@ -2,11 +2,11 @@
 
 ``write_report`` computes every redline once (each version against the one it is
 based on, and first against last), builds the view-model of each page
-(:mod:`clausetrack.view`), renders the templates, and writes the site into a
-temporary folder beside the output folder. Only when every page is written is the
-temporary folder renamed into place (the previous report, if any, is renamed aside
-first and then removed), so a failed or interrupted run leaves the previous report
-as it was. Nothing is ever written through a symbolic link.
+(:mod:`clausetrack.view`, :mod:`clausetrack.siteview`), renders the templates, and
+writes the site into a temporary folder beside the output folder. Only when every
+page is written is the temporary folder renamed into place (the previous report, if
+any, is renamed aside first and then removed), so a failed or interrupted run leaves
+the previous report as it was. Nothing is ever written through a symbolic link.
 
 Layout::
 
@@ -44,20 +44,19 @@ from clausetrack.diff import diff_words
 from clausetrack.errors import ClausetrackError
 from clausetrack.model import Clause, Comparison, Corpus, KeyChange, Op, Span, Version
 from clausetrack.render import PageAssets, assets, environment, render_page
-from clausetrack.view import (
+from clausetrack.siteview import (
     INDEX_PAGE,
     SOURCES_PAGE,
     Link,
-    Lookup,
     SiteData,
     clause_page,
     clause_page_view,
-    compare_view,
     index_view,
     site_nav,
     sources_view,
     version_page,
 )
+from clausetrack.view import Lookup, compare_view
 
 MARKER = ".clausetrack-report"
 """A file at the top of every report; a non-empty folder without it is never replaced."""
