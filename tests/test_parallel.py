@@ -6,17 +6,23 @@ these tests lower the threshold so that small corpora take that path too.
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 from click.testing import CliRunner
 from test_hostile import generate_corpus
+from test_keychanges import EVAL
 
-from clausetrack import parallel
+from clausetrack import keychanges, parallel
 from clausetrack.api import FORMATS, render
 from clausetrack.cli import cli
 from clausetrack.compare import compare
 from clausetrack.corpus import load_corpus
+from clausetrack.keychanges import find_key_changes
+from clausetrack.model import KeyChange
 from clausetrack.resources import bundled_corpus
 
 
@@ -105,3 +111,64 @@ def test_jobs_one_in_the_environment_never_forks(monkeypatch: pytest.MonkeyPatch
     assert compare(corpus, "us-initial", "signed", jobs=None) == compare(
         corpus, "us-initial", "signed", jobs=1
     )
+
+
+def _labelled_pairs() -> list[tuple[str, str]]:
+    root = Path(__file__).parent / "data"
+    pairs = []
+    for name in ("key_changes.yaml", "key_changes_holdout.yaml"):
+        for item in yaml.safe_load((root / name).read_text(encoding="utf-8")):
+            pairs.append((item["old"], item["new"]))
+    return pairs
+
+
+def test_key_changes_read_in_two_processes_equal_those_read_in_one(
+    always_fork: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A long clause's two sides are read by two workers; what comes back must be what
+    one process reads, to the state of every sentence afterwards."""
+    pairs = _labelled_pairs()
+    # one long clause too: all the labelled texts end to end, changed in many places
+    pairs.append(("\n\n".join(o for o, _ in pairs), "\n\n".join(n for _, n in pairs)))
+    refs = ["Article 1", "Section 2"]
+    spans = [EVAL.redline(old, new, "ukraine", "draft") for old, new in pairs]
+
+    def findings() -> list[tuple[KeyChange, ...]]:
+        return [find_key_changes(*p, s, known_refs=refs) for p, s in zip(pairs, spans, strict=True)]
+
+    with parallel.limited(1):
+        expected = findings()
+    forked_reads = []
+    real = keychanges._read_sides
+
+    def both_ways(old: Any, new: Any) -> Any:
+        if not parallel.would_fork([len(old[0]), len(new[0])]):
+            return real(old, new)  # one side is empty: nothing to share
+        copies = copy.deepcopy((old, new))
+        with parallel.limited(1):
+            serial = real(*copies)
+        forked = real(old, new)
+        assert forked == serial
+        assert (old[1], new[1]) == (copies[0][1], copies[1][1])  # the sentences after
+        forked_reads.append(1)
+        return forked
+
+    monkeypatch.setattr(keychanges, "_read_sides", both_ways)
+    found = findings()
+    assert found == expected
+    assert sum(map(len, found)) > 300  # findings of every kind were compared
+    assert len(forked_reads) > len(pairs) * 3 // 4
+
+
+def test_compare_with_one_job_never_forks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``compare(jobs=1)`` holds for what it calls in turn: a long clause's diff and key
+    changes stay in this process too."""
+    monkeypatch.setattr(parallel, "MIN_WORK", 0)
+
+    def no_fork() -> int:
+        raise AssertionError("a worker was forked")
+
+    corpus = load_corpus(bundled_corpus())
+    expected = compare(corpus, "us-initial", "signed", jobs=2)
+    monkeypatch.setattr(parallel.os, "fork", no_fork)
+    assert compare(corpus, "us-initial", "signed", jobs=1) == expected

@@ -253,12 +253,13 @@ def compare(
     def packed_redline_of(clause: Clause) -> _Packed:
         return _pack(*redline_of(clause))
 
-    if jobs == 1:
-        parts = list(map(redline_of, clauses))
-    else:
-        costs = [_cost(c, old.id, new.id) for c in clauses]
-        shared = parallel.map_ordered(packed_redline_of, clauses, costs, jobs)
-        parts = [_unpack(p) for p in shared]
+    with parallel.limited(jobs):
+        if jobs == 1:
+            parts = list(map(redline_of, clauses))
+        else:
+            costs = [_cost(c, old.id, new.id) for c in clauses]
+            shared = parallel.map_ordered(packed_redline_of, clauses, costs, jobs)
+            parts = [_unpack(p) for p in shared]
     diffs = tuple(
         _clause_diff(clause, old, new, spans, key)
         for clause, (spans, key) in zip(clauses, parts, strict=True)

@@ -34,6 +34,8 @@ _CHUNKS_PER_WORKER = 6
 _TASK: tuple[Callable[[Any], Any], Sequence[Any]] | None = None
 # True in a worker: its own pieces of work stay in it (the cores are taken already).
 _IN_WORKER = False
+# The cap a caller set with :func:`limited` for the work it calls in turn.
+_LIMIT: int | None = None
 
 
 def usable_cores() -> int:
@@ -61,6 +63,22 @@ def jobs_from_env(value: str | None = None) -> int | None:
     return jobs
 
 
+@contextlib.contextmanager
+def limited(jobs: int | None) -> Iterator[None]:
+    """Within the block, :func:`map_ordered` with ``jobs=None`` takes ``jobs`` as its
+    cap, so a caller's choice holds for the work it calls in turn: ``compare(jobs=1)``
+    also diffs a long clause's runs and reads its key changes in one process.
+    ``None`` keeps the cap as it was."""
+    global _LIMIT
+    saved = _LIMIT
+    if jobs is not None:
+        _LIMIT = jobs
+    try:
+        yield
+    finally:
+        _LIMIT = saved
+
+
 def plan(costs: Sequence[int], jobs: int | None) -> list[range]:
     """Contiguous pieces of ``range(len(costs))`` to hand out, each about as costly;
     one piece (no fork) when the work is small or only one process is allowed."""
@@ -80,6 +98,19 @@ def plan(costs: Sequence[int], jobs: int | None) -> list[range]:
     if start < n:
         pieces.append(range(start, n))
     return pieces
+
+
+def would_fork(costs: Sequence[int], jobs: int | None = None) -> bool:
+    """Whether :func:`map_ordered` would share work of these ``costs`` among processes."""
+    return len(plan(costs, _jobs(jobs))) >= 2
+
+
+def _jobs(jobs: int | None) -> int | None:
+    """The cap on processes: ``jobs``, else the one :func:`limited` set, else
+    ``$CLAUSETRACK_JOBS``; ``None`` leaves it to the usable cores."""
+    if jobs is not None:
+        return jobs
+    return _LIMIT if _LIMIT is not None else jobs_from_env()
 
 
 def _worker(read_end: int, write_end: int, mine: Sequence[range]) -> NoReturn:
@@ -128,16 +159,15 @@ def map_ordered(
     """``map(fn, items)``, in order, over several processes when the work is worth it.
 
     ``costs`` estimate each item's work; ``jobs`` caps the processes (``None``: the
-    usable cores, or ``$CLAUSETRACK_JOBS``). The workers get ``fn`` and ``items`` by
-    the fork (any function will do, nothing of them is pickled); the results come back
-    pickled. Worker ``k`` of ``n`` takes pieces ``k, k + n, ...``
-    and sends them in order, so reading piece after piece never waits on a worker that
-    is itself waiting. However this generator ends (done, an error, Ctrl-C), every
+    cap set by :func:`limited`, else ``$CLAUSETRACK_JOBS``, else the usable cores).
+    The workers get ``fn`` and ``items`` by the fork (any function will do, nothing of
+    them is pickled); the results come back pickled. Worker ``k`` of ``n`` takes pieces
+    ``k, k + n, ...`` and sends them in order, so reading piece after piece never waits
+    on a worker that is itself waiting. However this generator ends (done, an error, Ctrl-C), every
     worker is gone when it returns.
     """
     global _TASK
-    if jobs is None:
-        jobs = jobs_from_env()
+    jobs = _jobs(jobs)
     pieces = plan(costs, jobs)
     if len(pieces) < 2:
         yield from map(fn, items)
