@@ -13,6 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from clausetrack import corpus as corpus_module
+from clausetrack import parallel
 from clausetrack.corpus import MAX_FILE_BYTES, check_corpus, load_corpus
 from clausetrack.errors import CorpusError, Problem
 
@@ -105,9 +107,15 @@ f: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e, *e]
 """
 
 
-@pytest.fixture
-def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """The base corpus written to ``corpus/``; paths in messages read ``corpus/...``."""
+@pytest.fixture(params=["one process", "clause files forked"])
+def corpus(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> Path:
+    """The base corpus written to ``corpus/``; paths in messages read ``corpus/...``.
+
+    Every test runs twice: reading the clause files in this process, and sharing them
+    among forked workers (as a long corpus is read), which must change nothing."""
+    if request.param == "clause files forked":
+        monkeypatch.setattr(corpus_module, "PARALLEL_FILES", 0)
+        monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
     monkeypatch.chdir(tmp_path)
     write_files(Path("corpus"), BASE)
     return Path("corpus")

@@ -27,6 +27,7 @@ from typing import TypeVar, cast
 import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from clausetrack import parallel
 from clausetrack.errors import CorpusError, Problem
 from clausetrack.memory import gc_paused
 from clausetrack.model import (
@@ -261,11 +262,50 @@ def _read_corpus(root: Path, problems: list[Problem]) -> Corpus | None:
     versions = _read_all(
         version_files or [], problems, lambda f, n, s: _read_version(f, n, index, s)
     )
-    clauses = _read_all(clause_files or [], problems, lambda f, n, s: _read_clause(f, n, index, s))
+    clauses = _read_clauses(clause_files or [], problems, index)
     _check_across(index, problems)
     if problems or agreement is None:
         return None
     return Corpus(root, agreement, _by_id(versions), _by_id(clauses))
+
+
+# From this many clause files on, they are read by several processes at once.
+PARALLEL_FILES = 500
+
+_ClauseFile = tuple[
+    Clause | None,
+    list[Problem],
+    list[tuple[str, str, _Where]],
+    dict[tuple[str, str], _Where],
+    set[str],
+]
+
+
+def _read_clauses(paths: list[Path], problems: list[Problem], index: _Index) -> list[Clause]:
+    """Every clause file, in order. Reading a clause file only adds to the index (the
+    references it makes, the texts it has) and never reads it, so a long corpus's files
+    are shared among processes (:mod:`clausetrack.parallel`), and what each file added
+    is added here in the files' order: the same clauses, problems and index as one
+    process reading them all."""
+    clauses: list[Clause] = []
+    for clause, troubles, refs, texted, texts_known in parallel.map_ordered(
+        _read_clause_file, paths, [1] * len(paths), min_work=PARALLEL_FILES
+    ):
+        if clause is not None:
+            clauses.append(clause)
+        problems += troubles
+        index.refs += refs
+        index.texted.update(texted)
+        index.texts_known.update(texts_known)
+    return clauses
+
+
+def _read_clause_file(path: Path) -> _ClauseFile:
+    """One clause file read on its own, with what it added to a fresh index."""
+    problems: list[Problem] = []
+    index = _Index()
+    clause = _guarded(path, problems, lambda f, n, s: _read_clause(f, n, index, s))
+    return clause, problems, index.refs, index.texted, index.texts_known
 
 
 def _is_corpus(root: Path, problems: list[Problem]) -> bool:

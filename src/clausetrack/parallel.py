@@ -1,11 +1,12 @@
 """Spread independent pieces of work over the machine's cores.
 
-A comparison diffs every clause on its own, so long corpora split naturally into
-pieces. Workers are forked: they start in a few milliseconds and inherit the loaded
-corpus, so only the pieces' names go out and only their results come back. Where
-``fork`` is unavailable (Windows, some sandboxes) or only one core is usable, or the
-work is too small to pay for the start-up, everything runs in this process; the
-results are the same either way, in the same order.
+A comparison diffs every clause on its own, and every clause file is read on its
+own, so long corpora split naturally into pieces. Workers are forked: they start in
+a few milliseconds and inherit the loaded corpus, so only the pieces' names go out
+and only their results come back. Where ``fork`` is unavailable (Windows, some
+sandboxes) or only one core is usable, or the work is too small to pay for the
+start-up, everything runs in this process; the results are the same either way, in
+the same order.
 
 ``$CLAUSETRACK_JOBS`` caps the number of processes (``1`` turns this off).
 """
@@ -79,13 +80,15 @@ def limited(jobs: int | None) -> Iterator[None]:
         _LIMIT = saved
 
 
-def plan(costs: Sequence[int], jobs: int | None) -> list[range]:
+def plan(costs: Sequence[int], jobs: int | None, min_work: int | None = None) -> list[range]:
     """Contiguous pieces of ``range(len(costs))`` to hand out, each about as costly;
-    one piece (no fork) when the work is small or only one process is allowed."""
+    one piece (no fork) when the work is small (under ``min_work``, by default
+    :data:`MIN_WORK`) or only one process is allowed."""
     n = len(costs)
     total = sum(costs)
     workers = min(usable_cores() if jobs is None else jobs, n)
-    if workers < 2 or total < MIN_WORK or _IN_WORKER or not hasattr(os, "fork"):
+    least = MIN_WORK if min_work is None else min_work
+    if workers < 2 or total < least or _IN_WORKER or not hasattr(os, "fork"):
         return [range(n)] if n else []
     target = total / (workers * _CHUNKS_PER_WORKER)
     pieces: list[range] = []
@@ -154,7 +157,11 @@ _SIGNALS = {signal.SIGINT, signal.SIGTERM}
 
 
 def map_ordered(
-    fn: Callable[[T], R], items: Sequence[T], costs: Sequence[int], jobs: int | None = None
+    fn: Callable[[T], R],
+    items: Sequence[T],
+    costs: Sequence[int],
+    jobs: int | None = None,
+    min_work: int | None = None,
 ) -> Iterator[R]:
     """``map(fn, items)``, in order, over several processes when the work is worth it.
 
@@ -168,7 +175,7 @@ def map_ordered(
     """
     global _TASK
     jobs = _jobs(jobs)
-    pieces = plan(costs, jobs)
+    pieces = plan(costs, jobs, min_work)
     if len(pieces) < 2:
         yield from map(fn, items)
         return
