@@ -237,12 +237,21 @@ def test_an_unreadable_input_is_not_an_unwritable_output(tmp_path: Path) -> None
         write_atomic(tmp_path / "missing" / "out.html", iter(["<p>"]))
 
 
+def _failing_finder(*args: object, **kwargs: object) -> tuple[()]:
+    raise RuntimeError("stopped half-way")
+
+
 @pytest.mark.parametrize("enabled", [True, False])
-def test_rendering_leaves_the_garbage_collector_as_it_was(enabled: bool, tmp_path: Path) -> None:
+def test_comparing_and_rendering_leave_the_garbage_collector_as_it_was(
+    enabled: bool, tmp_path: Path
+) -> None:
     was = gc.isenabled()
     try:
         gc.enable() if enabled else gc.disable()
         render.compare_html(first_last())
+        assert gc.isenabled() is enabled
+        with pytest.raises(RuntimeError, match="half-way"):  # a comparison that fails too
+            compare(CORPUS, "us-initial", "signed", finder=_failing_finder)
         assert gc.isenabled() is enabled
         write_atomic(tmp_path / "r.html", render.compare_page(first_last()))
         assert gc.isenabled() is enabled

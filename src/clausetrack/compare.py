@@ -17,6 +17,7 @@ from clausetrack import parallel
 from clausetrack.attribute import DiffFn, Step, attribute, blame, version_path
 from clausetrack.diff import diff_words
 from clausetrack.errors import UsageError
+from clausetrack.memory import gc_paused
 from clausetrack.model import (
     Clause,
     ClauseDiff,
@@ -253,7 +254,9 @@ def compare(
     def packed_redline_of(clause: Clause) -> _Packed:
         return _pack(*redline_of(clause))
 
-    with parallel.limited(jobs):
+    # Diffs and key changes make millions of short-lived objects and no cycles: the
+    # cyclic collector would only walk the heap again and again (memory.gc_paused).
+    with parallel.limited(jobs), gc_paused():
         if jobs == 1:
             parts = list(map(redline_of, clauses))
         else:
