@@ -280,8 +280,8 @@ def compare_tools(
     return rows
 
 
-# The command with key-change detection switched off (it is being rewritten and timed
-# separately): the same CLI, with the detector's finder replaced before it runs.
+# The command with key-change detection switched off, to show the detector's share:
+# the same CLI, with the detector's finder replaced before it runs.
 NO_KEY_CHANGES = (
     "import sys\n"
     "import clausetrack.compare as c\n"
@@ -560,6 +560,17 @@ def machine() -> str:
     )
 
 
+# A fixed piece of pure-Python work, timed at the start and the end of a run, so that a
+# reader can tell a run on shared cores from a quiet one: every figure moves with it.
+MACHINE_CHECK = "sum(i * i % 7 for i in range(3_000_000))"
+
+
+def machine_check() -> float:
+    """The median wall time of :data:`MACHINE_CHECK` in a fresh interpreter, 5 runs."""
+    t = measure([sys.executable, "-c", MACHINE_CHECK], 5, 60)
+    return t.seconds if t.seconds is not None else float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -590,6 +601,7 @@ def main() -> None:
         "",
     ]
     compile_package()
+    check_start = machine_check()
     pairs = [inputs.generated(s) for s in sizes] + inputs.heavy_rewrites()
     quality: dict[str, dict[str, dict[str, int]]] = {}
     tool_times: dict[str, dict[str, Timing]] = {}
@@ -600,13 +612,20 @@ def main() -> None:
         body += ["", "## The `clausetrack` command on generated corpora", ""]
         body += [
             "Key changes *off*: the same command with the key-change detector switched off",
-            "(it is being rewritten; its cost is the difference between the *on* and *off* rows).",
+            "(the command as shipped always runs it; its cost is the difference between the",
+            "*on* and *off* rows).",
             "Report runs: *cold* with no cache, *warm* with nothing changed, and *one clause*",
             "*file changed* (one word of `c150`, before each run); the cache is",
             "`.clausetrack-cache` beside the output folder.",
             "",
         ]
         body += cli_runs([100_000, 1_000_000, 5_000_000], min(args.runs, 3), args.cap, figures)
+    check_end = machine_check()
+    header[-1:-1] = [
+        f'- Machine check (`python -c "{MACHINE_CHECK}"`, median of 5): '
+        f"{check_start:.3f} s at the start, {check_end:.3f} s at the end. A slower check",
+        "  means the cores were shared with other work, and every figure is slower with it.",
+    ]
     targets = targets_table(tool_times, quality, figures)
     RESULTS.write_text("\n".join(header + targets + body) + "\n", encoding="utf-8")
     print(f"wrote {RESULTS}")
