@@ -16,6 +16,7 @@ from click.testing import CliRunner
 from test_hostile import generate_corpus
 from test_keychanges import EVAL
 
+from clausetrack import corpus as corpus_module
 from clausetrack import keychanges, parallel
 from clausetrack.api import FORMATS, render
 from clausetrack.cli import cli
@@ -172,3 +173,26 @@ def test_compare_with_one_job_never_forks(monkeypatch: pytest.MonkeyPatch) -> No
     expected = compare(corpus, "us-initial", "signed", jobs=2)
     monkeypatch.setattr(parallel.os, "fork", no_fork)
     assert compare(corpus, "us-initial", "signed", jobs=1) == expected
+
+
+def test_jobs_one_on_the_command_line_never_forks(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``-j 1`` keeps reading the corpus in one process too, however many files it has."""
+    monkeypatch.setattr(parallel, "MIN_WORK", 0)
+    monkeypatch.setattr(corpus_module, "PARALLEL_FILES", 0)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    outputs = []
+    for jobs in ("2", "1"):
+        out = tmp_path / f"redline-{jobs}.html"
+        result = CliRunner().invoke(
+            cli, ["compare", "us-initial", "signed", "-j", jobs, "-o", str(out)]
+        )
+        assert result.exit_code == 1, result.output
+        outputs.append(out.read_bytes())
+
+        def no_fork() -> int:
+            raise AssertionError("a worker was forked")
+
+        monkeypatch.setattr(parallel.os, "fork", no_fork)  # for the second run
+    assert outputs[0] == outputs[1]

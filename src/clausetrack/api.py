@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from clausetrack import parallel
 from clausetrack.compare import compare
 from clausetrack.corpus import check_corpus, load_corpus
 from clausetrack.errors import Problem
@@ -84,8 +85,9 @@ def redline(
 ) -> tuple[Comparison, str]:
     """Compare two versions and render the redline: ``(comparison, output)``.
 
-    ``jobs`` caps the processes that share the clauses (``None``: decided by the size
-    of the work and the usable cores, see :mod:`clausetrack.parallel`)."""
+    ``jobs`` caps the processes that read the corpus and share the clauses (``None``:
+    decided by the size of the work and the usable cores, see
+    :mod:`clausetrack.parallel`)."""
     comparison = _compared(old, new, corpus, clauses, material_only, jobs)
     return comparison, render(comparison, fmt, color=color, template_dir=template_dir)
 
@@ -120,7 +122,8 @@ def _compared(
     material_only: bool,
     jobs: int | None,
 ) -> Comparison:
-    comparison = compare(open_corpus(corpus), old, new, clauses, jobs=jobs)
+    with parallel.limited(jobs):  # the cap holds for reading the corpus too
+        comparison = compare(open_corpus(corpus), old, new, clauses, jobs=jobs)
     return only_material(comparison) if material_only else comparison
 
 
