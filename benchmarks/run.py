@@ -622,8 +622,8 @@ def main() -> None:
         body += cli_runs([100_000, 1_000_000, 5_000_000], min(args.runs, 3), args.cap, figures)
     check_end = machine_check()
     header[-1:-1] = [
-        f'- Machine check (`python -c "{MACHINE_CHECK}"`, median of 5): '
-        f"{check_start:.3f} s at the start, {check_end:.3f} s at the end. A slower check",
+        f'- Machine check (`python -c "{MACHINE_CHECK}"`, median of 5):',
+        f"  {check_start:.3f} s at the start, {check_end:.3f} s at the end. A slower check",
         "  means the cores were shared with other work, and every figure is slower with it.",
     ]
     targets = targets_table(tool_times, quality, figures)
