@@ -105,7 +105,13 @@ def plan(costs: Sequence[int], jobs: int | None, min_work: int | None = None) ->
 
 def would_fork(costs: Sequence[int], jobs: int | None = None) -> bool:
     """Whether :func:`map_ordered` would share work of these ``costs`` among processes."""
-    return len(plan(costs, _jobs(jobs))) >= 2
+    return not _small(costs, None) and len(plan(costs, _jobs(jobs))) >= 2
+
+
+def _small(costs: Sequence[int], min_work: int | None) -> bool:
+    """Too little work to share: the check made before anything costlier (most calls,
+    one per clause of a comparison, end here)."""
+    return len(costs) < 2 or sum(costs) < (MIN_WORK if min_work is None else min_work)
 
 
 def _jobs(jobs: int | None) -> int | None:
@@ -174,6 +180,9 @@ def map_ordered(
     worker is gone when it returns.
     """
     global _TASK
+    if _small(costs, min_work):
+        yield from map(fn, items)
+        return
     jobs = _jobs(jobs)
     pieces = plan(costs, jobs, min_work)
     if len(pieces) < 2:
