@@ -619,7 +619,7 @@ def main() -> None:
             "`.clausetrack-cache` beside the output folder.",
             "",
         ]
-        body += cli_runs([100_000, 1_000_000, 5_000_000], min(args.runs, 3), args.cap, figures)
+        body += cli_runs([100_000, 1_000_000, 5_000_000], args.runs, args.cap, figures)
     check_end = machine_check()
     header[-1:-1] = [
         f'- Machine check (`python -c "{MACHINE_CHECK}"`, median of 5):',
