@@ -36,7 +36,7 @@ from itertools import chain, islice
 from diff_match_patch import diff_match_patch
 
 from clausetrack import parallel
-from clausetrack.model import Op, OpKind
+from clausetrack.ops import Op, OpKind
 from clausetrack.tokenize import tokenize
 
 __all__ = ["diff_words"]

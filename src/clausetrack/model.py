@@ -12,6 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from clausetrack.ops import Op as Op
+from clausetrack.ops import OpKind as OpKind
+
 Role = Literal["negotiator", "observer"]
 ROLES: tuple[Role, ...] = ("negotiator", "observer")
 
@@ -31,7 +34,6 @@ STATUSES: tuple[Status, ...] = (
 Stance = Literal["proposes", "supports", "accepts", "reserves", "opposes", "rejects"]
 STANCES: tuple[Stance, ...] = ("proposes", "supports", "accepts", "reserves", "opposes", "rejects")
 
-OpKind = Literal["equal", "insert", "delete"]
 ClauseStatus = Literal["added", "removed", "changed", "unchanged"]
 
 
@@ -168,14 +170,6 @@ class Corpus:
 
 
 # --- the model of the changes ------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Op:
-    """One run of the word diff: text kept, inserted or deleted."""
-
-    kind: OpKind
-    text: str
 
 
 @dataclass(frozen=True)
