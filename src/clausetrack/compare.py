@@ -235,8 +235,8 @@ def compare(
     The result is the same whatever ``jobs`` is. ``finder`` replaces the key-change
     detector (the report passes one that remembers its findings between runs).
     """
-    if jobs is None:
-        parallel.jobs_from_env()  # a bad $CLAUSETRACK_JOBS is an error whatever the size
+    if jobs is None:  # read once, so a bad $CLAUSETRACK_JOBS is an error whatever the size
+        jobs = parallel.jobs_from_env()
     old = resolve_version(corpus, old_id)
     new = resolve_version(corpus, new_id)
     order = align(old, new)

@@ -85,11 +85,12 @@ def plan(costs: Sequence[int], jobs: int | None, min_work: int | None = None) ->
     one piece (no fork) when the work is small (under ``min_work``, by default
     :data:`MIN_WORK`) or only one process is allowed."""
     n = len(costs)
-    total = sum(costs)
-    workers = min(usable_cores() if jobs is None else jobs, n)
-    least = MIN_WORK if min_work is None else min_work
-    if workers < 2 or total < least or _IN_WORKER or not hasattr(os, "fork"):
+    if _small(costs, min_work) or _IN_WORKER or not hasattr(os, "fork"):
         return [range(n)] if n else []
+    workers = min(usable_cores() if jobs is None else jobs, n)
+    if workers < 2:
+        return [range(n)]
+    total = sum(costs)
     target = total / (workers * _CHUNKS_PER_WORKER)
     pieces: list[range] = []
     start = acc = 0
@@ -109,8 +110,7 @@ def would_fork(costs: Sequence[int], jobs: int | None = None) -> bool:
 
 
 def _small(costs: Sequence[int], min_work: int | None) -> bool:
-    """Too little work to share: the check made before anything costlier (most calls,
-    one per clause of a comparison, end here)."""
+    """Too little work to share (under ``min_work``, by default :data:`MIN_WORK`)."""
     return len(costs) < 2 or sum(costs) < (MIN_WORK if min_work is None else min_work)
 
 
@@ -176,12 +176,12 @@ def map_ordered(
     The workers get ``fn`` and ``items`` by the fork (any function will do, nothing of
     them is pickled); the results come back pickled. Worker ``k`` of ``n`` takes pieces
     ``k, k + n, ...`` and sends them in order, so reading piece after piece never waits
-    on a worker that is itself waiting. However this generator ends (done, an error, Ctrl-C), every
-    worker is gone when it returns.
+    on a worker that is itself waiting. However this generator ends (done, an error,
+    Ctrl-C), every worker is gone when it returns.
     """
     global _TASK
-    if _small(costs, min_work):
-        yield from map(fn, items)
+    if _small(costs, min_work):  # most calls (one per clause) end here, before the
+        yield from map(fn, items)  # environment or the kernel is asked anything
         return
     jobs = _jobs(jobs)
     pieces = plan(costs, jobs, min_work)
