@@ -153,3 +153,36 @@ def test_material_only_keeps_clauses_with_key_changes_and_says_so(runner: CliRun
         f"Showing the {n} of {total} compared clauses that have key changes."
     )
     assert full["summary"]["shown"] is None
+
+
+@pytest.mark.parametrize(
+    ("args", "code"),
+    [
+        (["compare", "us-initial", "signed", "--format", "json"], 1),
+        (["compare", "signed", "signed", "--format", "markdown"], 0),
+        (["compare", "us-initial", "nope"], 2),
+        (["check"], 0),
+    ],
+)
+def test_console_script_gives_all_output_and_the_exit_status(
+    runner: CliRunner, args: list[str], code: int
+) -> None:
+    """The real entry point leaves without freeing its heap (``cli._leave``): its output
+    through a pipe must still be whole, and its exit status diff(1)'s, exactly as the
+    same command gives in process."""
+    import subprocess
+    import sys
+
+    expected = runner.invoke(cli, args)
+    run = subprocess.run(
+        [sys.executable, "-m", "clausetrack", *args],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=120,
+    )
+    assert run.returncode == code == expected.exit_code, run.stderr
+    assert run.stdout == expected.stdout
+    assert run.stderr == expected.stderr
+    if code == 1:
+        assert json.loads(run.stdout)["clauses"]

@@ -5,6 +5,8 @@ Exit status follows diff(1): 0 no differences, 1 differences, 2 trouble.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -294,6 +296,10 @@ def main() -> None:
     signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         code = cli.main(prog_name="clausetrack", standalone_mode=False)
+    except SystemExit as done:
+        if done.code is None or isinstance(done.code, int):
+            _leave(done.code or 0)
+        raise
     except click.ClickException as error:
         error.show()
         sys.exit(error.exit_code)
@@ -303,4 +309,19 @@ def main() -> None:
     except Terminated:
         click.echo("Error: terminated; nothing was written", err=True)
         sys.exit(143)
-    sys.exit(code if isinstance(code, int) else 0)
+    _leave(code if isinstance(code, int) else 0)
+
+
+def _leave(code: int) -> NoReturn:
+    """Exit with ``code`` once the command has finished, without freeing the heap.
+
+    A long comparison leaves millions of objects, and an ordinary exit frees them one
+    by one: 0.07 s after a 1 MB corpus, 0.15 s after 5 MB. Nothing is left for it to
+    do: every output file is written, closed and renamed into place, and every worker
+    process has been waited for. Only the buffered terminal output remains, so it is
+    flushed first (a reader that has gone away, as with ``| head``, is ignored).
+    """
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)
