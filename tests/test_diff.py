@@ -278,6 +278,32 @@ def test_too_many_distinct_lines_is_one_replacement(few_codes: None) -> None:
     assert changed(ops) == [("delete", old), ("insert", new)]
 
 
+def fresh_codec_diffs(old: str, new: str) -> list[tuple[int, str]]:
+    """The token diff as it was made before codecs were shared: a codec of its own."""
+    return diff_module._token_diffs(old, new, diff_module._Codec())
+
+
+def test_a_shared_codec_with_few_codes_left_diffs_as_a_fresh_one(few_codes: None) -> None:
+    """Texts of 30 distinct tokens each, through a codec that has 40 codes in all: the
+    second text no longer fits in what the shared codec has left, and must still be
+    diffed token by token, as a codec of its own diffs it (not fall back to lines)."""
+    texts = [" ".join(f"{w}{n}" for n in range(15)) for w in ("a", "b", "c")]
+    for old in texts:
+        new = old.replace("7", "8")
+        assert diff_module._diff_piece((old, new)) == fresh_codec_diffs(old, new)
+        assert len(diff_module._diff_piece((old, new))) > 2  # not one replacement
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.text(max_size=60), st.text(max_size=60)), max_size=8))
+def test_texts_diffed_through_one_shared_codec_are_diffed_as_with_their_own(
+    pairs: list[tuple[str, str]],
+) -> None:
+    """What character a token gets never changes a diff, so one codec serves them all."""
+    for old, new in pairs:
+        assert diff_module._diff_piece((old, new)) == fresh_codec_diffs(old, new)
+
+
 # --- properties ------------------------------------------------------------------
 
 

@@ -114,7 +114,9 @@ class _Overflow(Exception):
 class _Codec:
     """Maps tokens to single characters and back, consistently across calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, shared: bool = False) -> None:
+        self.shared = shared  # used for many texts (_token_codec)
+        self.ranges = _CODE_RANGES  # what its codes are taken from
         self.code: dict[str, str] = {}
         self.token: dict[str, str] = {}
         self.wordlike: set[str] = set()  # codes of tokens with a letter or digit
@@ -122,6 +124,10 @@ class _Codec:
 
     def encode(self, tokens: list[str]) -> str:
         code = self.code
+        try:  # a shared codec (_token_codec) mostly knows every token already
+            return "".join(map(code.__getitem__, tokens))
+        except KeyError:
+            pass
         new = [t for t in dict.fromkeys(tokens) if t not in code]
         if new:
             start = self._used
@@ -375,7 +381,13 @@ def _token_diffs(old: str, new: str, codec: _Codec) -> Diffs:
     """The cleaned-up diff of the tokens of two texts, decoded."""
     ta, tb = tokenize(old), tokenize(new)
     try:
-        a, b = codec.encode(ta), codec.encode(tb)
+        try:
+            a, b = codec.encode(ta), codec.encode(tb)
+        except _Overflow:
+            if not codec.shared:
+                raise
+            codec = _Codec()  # the codes a shared codec has left may be too few
+            a, b = codec.encode(ta), codec.encode(tb)
     except _Overflow:  # over a million distinct tokens: diff whole lines instead
         codec = _Codec()
         try:
@@ -451,11 +463,34 @@ def _pieces(old: str, new: str) -> list[Piece]:
     return out
 
 
+# Codes the token diffs of one process share before they start afresh: a document's
+# vocabulary fits many times over, and the codec's tables stay within a few megabytes.
+_SHARED_CODES = 1 << 16
+_shared: _Codec | None = None
+
+
+def _token_codec(size: int) -> _Codec:
+    """The codec the token diffs of this process share, for texts of ``size`` characters.
+
+    What character a token gets never changes where an edit lands (the codes are
+    neutral), so runs and clauses can be diffed with any codec, in any order, in any
+    process; sharing one spares encoding every clause's vocabulary afresh. A text that
+    could take the shared codec past :data:`_SHARED_CODES` (it has at most ``size``
+    distinct tokens) starts a new one, and a text that finds too few codes left in it
+    is encoded again with a fresh codec (:func:`_token_diffs`), as every text was
+    before: no text falls back to lines that a fresh codec would have encoded.
+    """
+    global _shared
+    full = _shared is None or _shared._used + size > _SHARED_CODES
+    if full or _shared is None or _shared.ranges is not _CODE_RANGES:
+        _shared = _Codec(shared=True)
+    return _shared
+
+
 def _diff_piece(pair: tuple[str, str]) -> Diffs:
-    """One run of changed lines diffed token by token. Each run gets its own codec: what
-    character a token gets never changes where an edit lands (the codes are neutral), so
-    runs can be diffed in any order, in any process."""
-    return _token_diffs(pair[0], pair[1], _Codec())
+    """One run of changed lines diffed token by token (:func:`_token_codec`)."""
+    size = len(pair[0]) + len(pair[1])
+    return _token_diffs(pair[0], pair[1], _token_codec(size))
 
 
 def _segment_diffs(old: str, new: str) -> Iterator[tuple[int, str]]:
