@@ -304,6 +304,41 @@ def test_texts_diffed_through_one_shared_codec_are_diffed_as_with_their_own(
         assert diff_module._diff_piece((old, new)) == fresh_codec_diffs(old, new)
 
 
+def lines_aligned_with_codes(sa: list[str], sb: list[str]) -> list[tuple[int, list[str]]]:
+    """The definition of the line alignment: the lines encoded and aligned."""
+    codec = diff_module._Codec()
+    a, b = codec.encode(sa), codec.encode(sb)
+    return [
+        (op, [codec.token[c] for c in s])
+        for op, s in diff_module._align(a, b, diff_module._SEGMENT_RUNS)
+    ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a\n", "b\n", "c\n", "d\n", "e\n", "\n"]), max_size=12),
+    st.lists(st.sampled_from(["a\n", "b\n", "c\n", "x\n", "y\n", "\n"]), max_size=12),
+)
+def test_lines_aligned_without_codes_are_aligned_as_with_them(sa: list[str], sb: list[str]) -> None:
+    """The short cut of ``_line_ops`` (a changed middle with no line in common) gives
+    what encoding and aligning the lines gives, and the other cases are aligned so."""
+    assert diff_module._line_ops(sa, sb) == lines_aligned_with_codes(sa, sb)
+
+
+def test_a_paragraph_with_one_line_changed_is_cut_around_that_line() -> None:
+    old = "".join(f"line {n} of the clause\n" for n in range(8))
+    new = old.replace("line 3 of", "line three of")
+    sa, sb = diff_module._segments(old), diff_module._segments(new)
+    assert diff_module._line_ops(sa, sb) == lines_aligned_with_codes(sa, sb)
+    # (a line's cut is before its newline: a newline begins the line after it)
+    cut, rest = old.index("\nline 3"), old.index("\nline 4")
+    assert diff_module._pieces(old, new) == [
+        (False, old[:cut], ""),
+        (True, "\nline 3 of the clause", "\nline three of the clause"),
+        (False, old[rest:], ""),
+    ]
+
+
 # --- properties ------------------------------------------------------------------
 
 

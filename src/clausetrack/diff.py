@@ -437,23 +437,21 @@ def _pieces(old: str, new: str) -> list[Piece]:
     sa, sb = _segments(old), _segments(new)
     if len(sa) <= 2 and len(sb) <= 2:
         return [(True, old, new)]
-    lines = _Codec()
-    try:
-        a, b = lines.encode(sa), lines.encode(sb)
-    except _Overflow:
+    ops = _line_ops(sa, sb)
+    if ops is None:
         return [(True, old, new)]
     out: list[Piece] = []
     pending_a: list[str] = []
     pending_b: list[str] = []
-    for op, s in _align(a, b, _SEGMENT_RUNS):
-        if op == _EQUAL and (len(s) >= _SEGMENT_GAP or not (pending_a or pending_b)):
+    for op, lines in ops:
+        if op == _EQUAL and (len(lines) >= _SEGMENT_GAP or not (pending_a or pending_b)):
             if pending_a or pending_b:
                 out.append((True, "".join(pending_a), "".join(pending_b)))
                 pending_a.clear()
                 pending_b.clear()
-            out.append((False, lines.decode(s), ""))
+            out.append((False, "".join(lines), ""))
             continue
-        text = lines.decode(s)
+        text = "".join(lines)
         if op != _INSERT:
             pending_a.append(text)
         if op != _DELETE:
@@ -461,6 +459,48 @@ def _pieces(old: str, new: str) -> list[Piece]:
     if pending_a or pending_b:
         out.append((True, "".join(pending_a), "".join(pending_b)))
     return out
+
+
+# Up to this many lines, two texts whose changed lines have none in common are aligned
+# without a codec (:func:`_line_ops`); far below the number of codes there are.
+_DIRECT_LINES = 100_000
+
+
+def _line_ops(sa: list[str], sb: list[str]) -> list[tuple[int, list[str]]] | None:
+    """The alignment of two texts' lines: runs of lines kept, deleted and inserted;
+    None when there are more distinct lines than codes to stand for them.
+
+    The alignment (:func:`_align` of the lines encoded) first strips the lines the
+    texts begin and end with alike. Most edits of a clause leave a middle of changed
+    lines of which neither text's are the other's: then nothing is left to align, and
+    it gives the common lines, the old middle deleted and the new one inserted (with
+    no line in common there is neither an anchor nor a match for Myers' diff). That
+    case is found here with list comparisons, and only the others are encoded.
+    """
+    if len(sa) + len(sb) <= _DIRECT_LINES:
+        most = min(len(sa), len(sb))
+        head = 0
+        while head < most and sa[head] == sb[head]:
+            head += 1
+        tail = 0
+        while tail < most - head and sa[-1 - tail] == sb[-1 - tail]:
+            tail += 1
+        mid_a, mid_b = sa[head : len(sa) - tail], sb[head : len(sb) - tail]
+        if not mid_a or not mid_b or set(mid_a).isdisjoint(mid_b):
+            direct = [
+                (_EQUAL, sa[:head]),
+                (_DELETE, mid_a),
+                (_INSERT, mid_b),
+                (_EQUAL, sa[len(sa) - tail :]),
+            ]
+            return [(op, lines) for op, lines in direct if lines]
+    codec = _Codec()
+    try:
+        a, b = codec.encode(sa), codec.encode(sb)
+    except _Overflow:
+        return None
+    token = codec.token
+    return [(op, [token[c] for c in s]) for op, s in _align(a, b, _SEGMENT_RUNS)]
 
 
 # Codes the token diffs of one process share before they start afresh: a document's
