@@ -8,6 +8,7 @@ format renders this same model.
 
 from __future__ import annotations
 
+import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import fields
@@ -90,7 +91,10 @@ def _status(old_text: str | None, new_text: str | None) -> ClauseStatus:
     return "unchanged" if old_text == new_text else "changed"
 
 
-def _stats(spans: Sequence[Span]) -> tuple[WordStats, dict[str, WordStats]]:
+_Stats = tuple[WordStats, dict[str, WordStats]]
+
+
+def _stats(spans: Sequence[Span]) -> _Stats:
     ins: dict[str, int] = {}
     dels: dict[str, int] = {}
     for span in spans:
@@ -164,9 +168,12 @@ def _clause_diff(
     new: Version,
     spans: tuple[Span, ...],
     key: tuple[KeyChange, ...],
+    stats: _Stats | None = None,
 ) -> ClauseDiff:
+    """The clause's diff from its redline; ``stats`` are ``_stats(spans)`` when a worker
+    counted them already."""
     old_ct, new_ct = clause.texts.get(old.id), clause.texts.get(new.id)
-    words, by_party = _stats(spans)
+    words, by_party = _stats(spans) if stats is None else stats
     notes = tuple(ct.note for ct in (old_ct, new_ct) if ct and ct.note)
     return ClauseDiff(
         clause=clause,
@@ -254,20 +261,22 @@ def compare(
         return _redline(corpus, clause, old, new, diff, finder, steps, refs)
 
     def packed_redline_of(clause: Clause) -> _Packed:
-        return _pack(*redline_of(clause))
+        spans, key = redline_of(clause)
+        return _pack(spans, key, _stats(spans))  # counted here: the parent works alone
 
     # Diffs and key changes make millions of short-lived objects and no cycles: the
     # cyclic collector would only walk the heap again and again (memory.gc_paused).
     with parallel.limited(jobs), gc_paused():
+        parts: list[tuple[tuple[Span, ...], tuple[KeyChange, ...], _Stats | None]]
         if jobs == 1:
-            parts = list(map(redline_of, clauses))
+            parts = [(*redline_of(clause), None) for clause in clauses]
         else:
             costs = [_cost(c, old.id, new.id) for c in clauses]
             shared = parallel.map_ordered(packed_redline_of, clauses, costs, jobs)
             parts = [_unpack(p) for p in shared]
     diffs = tuple(
-        _clause_diff(clause, old, new, spans, key)
-        for clause, (spans, key) in zip(clauses, parts, strict=True)
+        _clause_diff(clause, old, new, spans, key, stats)
+        for clause, (spans, key, stats) in zip(clauses, parts, strict=True)
     )
     counts: dict[ClauseStatus, int] = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
     for d in diffs:
@@ -280,21 +289,34 @@ def compare(
 
 _SPAN_FIELDS = tuple(f.name for f in fields(Span))
 KEY_CHANGE_FIELDS = tuple(f.name for f in fields(KeyChange))
-_Packed = tuple[tuple[tuple[Any, ...], ...], tuple[tuple[Any, ...], ...]]
+_span_fields = operator.attrgetter(*_SPAN_FIELDS)
+_key_change_fields = operator.attrgetter(*KEY_CHANGE_FIELDS)
+_Packed = tuple[
+    tuple[tuple[Any, ...], ...],
+    tuple[tuple[Any, ...], ...],
+    tuple[int, int, tuple[tuple[str, int, int], ...]],
+]
 
 
-def _pack(spans: tuple[Span, ...], key: tuple[KeyChange, ...]) -> _Packed:
-    """A clause's redline as plain tuples, which cross from a worker process ten times
-    faster than dataclasses."""
+def _pack(spans: tuple[Span, ...], key: tuple[KeyChange, ...], stats: _Stats) -> _Packed:
+    """A clause's redline and word counts as plain tuples, which cross from a worker
+    process ten times faster than dataclasses."""
+    words, by_party = stats
     return (
-        tuple(tuple(getattr(s, f) for f in _SPAN_FIELDS) for s in spans),
-        tuple(tuple(getattr(k, f) for f in KEY_CHANGE_FIELDS) for k in key),
+        tuple(map(_span_fields, spans)),
+        tuple(map(_key_change_fields, key)),
+        (
+            words.inserted,
+            words.deleted,
+            tuple((p, ws.inserted, ws.deleted) for p, ws in by_party.items()),
+        ),
     )
 
 
-def _unpack(packed: _Packed) -> tuple[tuple[Span, ...], tuple[KeyChange, ...]]:
-    spans, key = packed
-    return tuple(Span(*s) for s in spans), tuple(KeyChange(*k) for k in key)
+def _unpack(packed: _Packed) -> tuple[tuple[Span, ...], tuple[KeyChange, ...], _Stats]:
+    spans, key, (inserted, deleted, by_party) = packed
+    stats = (WordStats(inserted, deleted), {p: WordStats(i, d) for p, i, d in by_party})
+    return tuple(Span(*s) for s in spans), tuple(KeyChange(*k) for k in key), stats
 
 
 def _cost(clause: Clause, old_id: str, new_id: str) -> int:
