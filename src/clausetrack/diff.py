@@ -521,10 +521,10 @@ def _token_codec(size: int) -> _Codec:
     before: no text falls back to lines that a fresh codec would have encoded.
     """
     global _shared
-    full = _shared is None or _shared._used + size > _SHARED_CODES
-    if full or _shared is None or _shared.ranges is not _CODE_RANGES:
-        _shared = _Codec(shared=True)
-    return _shared
+    codec = _shared
+    if codec is None or codec.ranges is not _CODE_RANGES or codec._used + size > _SHARED_CODES:
+        codec = _shared = _Codec(shared=True)
+    return codec
 
 
 def _diff_piece(pair: tuple[str, str]) -> Diffs:
