@@ -177,9 +177,11 @@ def test_a_stem_looked_up_is_there_exactly_when_the_text_has_a_word_with_it(
 ) -> None:
     side = kc._Side(text, [], [], [], [], [])
     every = kc._side_lemmas(side)
+    asked = kc._Side(text, [], [], [], [], [])  # one side asked everything, twice
     for word in [*extra, "pay", "apply", "agr", "undertak", "liable", "party’s", "y"]:
         for stem in {word, kc._lemma(word)}:
             assert kc._Side(text, [], [], [], [], []).has_lemma(stem) == (stem in every)
+            assert asked.has_lemma(stem) == asked.has_lemma(stem) == (stem in every)
 
 
 def counted_one_by_one(

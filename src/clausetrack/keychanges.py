@@ -534,6 +534,9 @@ class _Side:
     conditions: list[_Condition]
     terms: list[_Term]
     lower: str | None = None  # the text lower-cased by _lowered, when it was read
+    # has_lemma's answers: a long text has thousands of predicates and a few hundred
+    # lemmas, and each answer not found in it reads the whole text
+    looked_up: dict[str, bool] = field(default_factory=dict, compare=False, repr=False)
 
     def sent_of(self, pos: int) -> int:
         return _sent_at(self.sentences, pos, self.sentence_starts)
@@ -598,6 +601,12 @@ class _Side:
         known = self.__dict__.get("lemmas")
         if known is not None:
             return lemma in known
+        found = self.looked_up.get(lemma)
+        if found is None:
+            found = self.looked_up[lemma] = self._find_lemma(lemma)
+        return found
+
+    def _find_lemma(self, lemma: str) -> bool:
         text = self.spaced_lower
         if text is None:
             return lemma in self.lemmas
@@ -2412,7 +2421,8 @@ def _read(text: str, sentences: list[_Sentence], active: Collection[int]) -> _Si
 
 
 _ReadJob = tuple[str, list[_Sentence], Collection[int]]
-_Facts = tuple[list[tuple[Any, ...]], ...]
+# what a worker read: the facts as plain tuples, and the text lower-cased (_lowered)
+_Facts = tuple[tuple[list[tuple[Any, ...]], ...], str | None]
 _FACT_CLASSES = (_Value, _Predicate, _Condition, _Term)
 _FACT_FIELDS = tuple(tuple(f.name for f in fields(c)) for c in _FACT_CLASSES)
 
@@ -2429,7 +2439,8 @@ def _read_sides(old: _ReadJob, new: _ReadJob) -> tuple[_Side, _Side]:
 
 def _read_facts(job: _ReadJob) -> _Facts:
     """:func:`_read` in a worker: the facts found, as plain tuples (a worker's result
-    comes back pickled, and tuples cross several times faster than dataclasses)."""
+    comes back pickled, and tuples cross several times faster than dataclasses), and
+    the lower-cased text it made (sent back rather than made again in the parent)."""
     side = _read(*job)
     found: tuple[Sequence[object], ...] = (
         side.values,
@@ -2437,10 +2448,11 @@ def _read_facts(job: _ReadJob) -> _Facts:
         side.conditions,
         side.terms,
     )
-    return tuple(
+    facts = tuple(
         [tuple(getattr(x, name) for name in names) for x in facts]
         for facts, names in zip(found, _FACT_FIELDS, strict=True)
     )
+    return facts, side.lower
 
 
 def _side_of(job: _ReadJob, facts: _Facts) -> _Side:
@@ -2454,7 +2466,7 @@ def _side_of(job: _ReadJob, facts: _Facts) -> _Side:
         s.tokens, s.low, s.heads = [], [], []
     if not active:
         return _Side(text, sentences, [], [], [], [])
-    values, predicates, conditions, terms = facts
+    (values, predicates, conditions, terms), lower = facts
     return _Side(
         text,
         sentences,
@@ -2462,7 +2474,7 @@ def _side_of(job: _ReadJob, facts: _Facts) -> _Side:
         [_Predicate(*t) for t in predicates],
         [_Condition(*t) for t in conditions],
         [_Term(*t) for t in terms],
-        _lowered(text),
+        lower,
     )
 
 
