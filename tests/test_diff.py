@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from itertools import accumulate, pairwise
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from clausetrack import diff as diff_module
@@ -446,3 +446,16 @@ def test_long_document_diffed_in_forked_workers_is_the_same(
     assert diff_words(old, new) == serial
     assert len(forks) == 2, "the runs of changed lines were not shared out"
     check(old, new, serial)
+
+
+@given(
+    st.sampled_from("abcde"),
+    st.text(alphabet="abcdef", max_size=30),
+)
+def test_one_token_against_others_without_it_is_what_myers_gives(one: str, others: str) -> None:
+    """The alignment's short cut for one token (or line) replaced by others that do not
+    hold it gives diff-match-patch's own answer, deletion first."""
+    assume(one not in others)
+    for x, y in ((one, others), (others, one)):
+        expected = diff_module._dmp.diff_main(x, y, False)
+        assert diff_module._align(x, y, diff_module._RUNS) == expected

@@ -333,6 +333,12 @@ def _align(a: str, b: str, run_lengths: tuple[int, ...]) -> Diffs:
             if y:
                 out.append((_INSERT, y))
             continue
+        if (len(x) == 1 and x not in y) or (len(y) == 1 and y not in x):
+            # One token (or line) for others without it, most often one changed line
+            # for another: nothing to anchor or match, Myers' answer is a replacement.
+            out.append((_DELETE, x))
+            out.append((_INSERT, y))
+            continue
         area = len(x) * len(y)
         # Tokens unique in both texts anchor the alignment first (as patience diff does),
         # even in small gaps: Myers alone maximises matched tokens, and would rather match
