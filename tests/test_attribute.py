@@ -3,17 +3,22 @@ deleted word to the version that removed it, along the based_on chain."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from clausetrack.attribute import version_path
+from clausetrack.attribute import Blame, _coalesce, attribute, blame, version_path
 from clausetrack.compare import compare
+from clausetrack.diff import diff_words
 from clausetrack.model import (
     Agreement,
     Clause,
     ClauseText,
     Corpus,
+    Op,
     Party,
     Span,
     Version,
@@ -194,3 +199,47 @@ def test_dangling_cross_reference_is_a_key_change() -> None:
         "Reference to Article 9, which does not exist in this version"
     ]
     assert refs[0].party == "b" and refs[0].version == "v2"
+
+
+def credited_char_by_char(
+    ops: tuple[Op, ...], chain: Blame, party_of: Callable[[str], str], fallback: str
+) -> tuple[Span, ...]:
+    """The definition of attribution: each changed character is credited to the blame
+    range over it (``fallback`` where none is)."""
+    spans: list[Span] = []
+    old_pos = new_pos = 0
+    for op in ops:
+        if op.kind == "equal":
+            spans.append(Span("equal", op.text))
+            old_pos += len(op.text)
+            new_pos += len(op.text)
+            continue
+        ranges, pos = (
+            (chain.introduced, new_pos) if op.kind == "insert" else (chain.removed, old_pos)
+        )
+        for k, char in enumerate(op.text):
+            who = next((w for a, b, w in ranges if a <= pos + k < b), fallback)
+            spans.append(Span(op.kind, char, who, party_of(who)))
+        if op.kind == "insert":
+            new_pos += len(op.text)
+        else:
+            old_pos += len(op.text)
+    return _coalesce(spans)  # alike neighbours joined, as attribute joins them
+
+
+WORDS = st.lists(st.sampled_from(["alpha ", "beta ", "gamma ", "delta ", "\n", ". "]), max_size=16)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(WORDS.map("".join), min_size=2, max_size=6))
+def test_every_changed_character_is_credited_by_the_blame_over_it(texts: list[str]) -> None:
+    authors = [f"v{i}" for i in range(1, len(texts))]
+    chain = blame(texts, authors, diff_words)
+    ops = diff_words(texts[0], texts[-1])
+    fallback = chain.last_author or "v0"
+
+    def party_of(version: str) -> str:
+        return "party of " + version
+
+    expected = credited_char_by_char(ops, chain, party_of, fallback)
+    assert attribute(ops, chain, party_of, fallback) == expected

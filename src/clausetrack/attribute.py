@@ -9,7 +9,6 @@ Every diff boundary is a token boundary, so no attribution splits a word.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
@@ -184,13 +183,17 @@ def _merge(ranges: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
 
 
 def _split(
-    text: str, offset: int, ranges: Sequence[tuple[int, int, str]], fallback: str
+    text: str,
+    offset: int,
+    ranges: Sequence[tuple[int, int, str]],
+    first: int,
+    fallback: str,
 ) -> list[tuple[str, str]]:
-    """Cut ``text`` (at ``offset`` in its document) by the blame ``ranges``."""
+    """Cut ``text`` (at ``offset`` in its document) by the blame ``ranges``, of which
+    ``ranges[first]`` is the first to end after ``offset``."""
     pieces: list[tuple[str, str]] = []
     end = offset + len(text)
     pos = offset
-    first = bisect.bisect_right(ranges, offset, key=lambda r: r[1])
     for i in range(first, len(ranges)):
         start, stop, who = ranges[i]
         if start >= end:
@@ -219,19 +222,34 @@ def attribute(
     """
     spans: list[Span] = []
     old_pos = new_pos = 0
+    introduced, removed = chain.introduced, chain.removed
+    # The ops go through both texts in order, so the first blame range to end after
+    # an op's offset only ever moves on (a bisection for each op would find the same).
+    ins_at = del_at = 0
+    parties: dict[str, str] = {}
     for op in ops:
-        if op.kind == "equal":
-            spans.append(Span("equal", op.text))
-            old_pos += len(op.text)
-            new_pos += len(op.text)
+        kind, text = op.kind, op.text
+        if kind == "equal":
+            spans.append(Span("equal", text))
+            old_pos += len(text)
+            new_pos += len(text)
             continue
-        if op.kind == "insert":
-            pieces = _split(op.text, new_pos, chain.introduced, fallback)
-            new_pos += len(op.text)
+        if kind == "insert":
+            while ins_at < len(introduced) and introduced[ins_at][1] <= new_pos:
+                ins_at += 1
+            pieces = _split(text, new_pos, introduced, ins_at, fallback)
+            new_pos += len(text)
         else:
-            pieces = _split(op.text, old_pos, chain.removed, fallback)
-            old_pos += len(op.text)
-        spans.extend(Span(op.kind, t, v, party_of(v)) for t, v in pieces if t)
+            while del_at < len(removed) and removed[del_at][1] <= old_pos:
+                del_at += 1
+            pieces = _split(text, old_pos, removed, del_at, fallback)
+            old_pos += len(text)
+        for t, v in pieces:
+            if t:
+                party = parties.get(v)
+                if party is None:
+                    party = parties[v] = party_of(v)
+                spans.append(Span(kind, t, v, party))
     return _coalesce(spans)
 
 
