@@ -457,7 +457,7 @@ def _plain(value: Decimal) -> str:
 # --- the facts read from one text ------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Value:
     """An amount, percentage, date or duration, read at ``start:end`` of its text."""
 
@@ -479,7 +479,7 @@ class _Sentence:
     words: list[int] = field(default_factory=list)  # offsets of the words and numbers
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Predicate:
     """Who shall, may, supports ... do what: one verb phrase of a sentence."""
 
@@ -499,7 +499,7 @@ class _Predicate:
     agent: str | None = None  # "by the United States" of a passive, when it names a party
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Condition:
     sent: int
     start: int
@@ -508,7 +508,7 @@ class _Condition:
     key: tuple[bool, frozenset[str]]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Term:
     sent: int
     start: int
@@ -516,7 +516,7 @@ class _Term:
     term: str
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Ref:
     start: int
     end: int
@@ -2478,7 +2478,7 @@ def _side_of(job: _ReadJob, facts: _Facts) -> _Side:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Words:
     """The words and numbers of a side: their offsets, each one's sentence, and how
     many each sentence has."""
@@ -2744,7 +2744,7 @@ def _heaviest_chain(cells: list[tuple[int, int, int]], width: int) -> dict[int, 
 # --- findings ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class _Finding:
     kind: str
     before: str | None
