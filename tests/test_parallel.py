@@ -7,6 +7,9 @@ these tests lower the threshold so that small corpora take that path too.
 from __future__ import annotations
 
 import copy
+import functools
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -196,3 +199,91 @@ def test_jobs_one_on_the_command_line_never_forks(
 
         monkeypatch.setattr(parallel.os, "fork", no_fork)  # for the second run
     assert outputs[0] == outputs[1]
+
+
+# --- work done ahead by a worker ---------------------------------------------------
+
+
+def _children() -> set[str]:
+    """The pids of this process's children (Linux's /proc; forking is Linux's here)."""
+    listing = Path(f"/proc/self/task/{os.getpid()}/children")
+    if not listing.exists():
+        pytest.skip("this kernel does not list a process's children")
+    return set(listing.read_text().split())
+
+
+def test_work_ahead_is_done_by_a_worker_while_this_process_goes_on(always_fork: None) -> None:
+    with parallel.ahead(os.getpid, 10, jobs=2) as result:
+        worker = result()
+        assert worker != os.getpid()
+        assert result() == worker  # asked again: the same answer, not a second run
+
+
+def test_work_ahead_raises_its_error_where_its_result_is_asked_for(always_fork: None) -> None:
+    def fails() -> int:
+        raise ValueError("no such clause")
+
+    with parallel.ahead(fails, 10, jobs=2) as result, pytest.raises(ValueError, match="no such"):
+        result()
+
+
+def test_work_ahead_never_asked_for_leaves_no_worker_behind(always_fork: None) -> None:
+    before = _children()
+    with parallel.ahead(functools.partial(time.sleep, 30), 10, jobs=2):
+        assert len(_children() - before) == 1  # a worker at work
+    assert _children() == before  # stopped and reaped when the block ends, not 30 s later
+
+
+def test_work_ahead_that_would_not_pay_is_done_here() -> None:
+    with parallel.ahead(os.getpid, 10) as result:  # far under MIN_WORK
+        assert result() == os.getpid()
+    with parallel.ahead(os.getpid, 10**9, jobs=1) as result:
+        assert result() == os.getpid()
+
+
+def test_key_changes_of_a_long_clause_split_ahead_by_a_worker_are_the_same(
+    always_fork: None,
+) -> None:
+    """While a long clause is diffed, a worker splits its texts into sentences and checks
+    its cross-references; the detector then takes that work and finds the same."""
+    pairs = _labelled_pairs()
+    old, new = "\n\n".join(o for o, _ in pairs), "\n\n".join(n for _, n in pairs)
+    assert len(old) + len(new) > keychanges._LARGE
+    spans = EVAL.redline(old, new, "ukraine", "draft")
+
+    def no_split(text: str, tokens: bool = True) -> list[Any]:
+        raise AssertionError("this process split a text the worker had split")
+
+    for refs in (["Article 1", "Section 2"], None):
+        with parallel.limited(1):
+            expected = find_key_changes(old, new, spans, known_refs=refs)
+        assert expected
+        with parallel.limited(2), keychanges.reading_ahead(old, new, refs):
+            with pytest.MonkeyPatch.context() as m:
+                m.setattr(keychanges, "_split_sentences", no_split)
+                found = find_key_changes(old, new, spans, known_refs=refs)
+            other = find_key_changes(old, new, spans, known_refs=["Annex 9"])
+        assert found == expected
+        # a call with other labels (or texts) inside the block did its own work
+        with parallel.limited(1):
+            assert other == find_key_changes(old, new, spans, known_refs=["Annex 9"])
+
+
+def test_comparison_of_long_clauses_with_work_ahead_equals_the_serial_one(
+    always_fork: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one changed clause: its diff and key changes are this process's, a worker ahead
+    corpus = load_corpus(generate_corpus(tmp_path / "c", 2, versions=3, words=4000))
+    taken = []
+    real = keychanges._prepared
+
+    def noted(*args: Any) -> Any:
+        found = real(*args)
+        taken.append(found is not None)
+        return found
+
+    monkeypatch.setattr(keychanges, "_prepared", noted)
+    serial = compare(corpus, "v0", "v2", ["c00001"], jobs=1)
+    assert taken == [False]
+    assert compare(corpus, "v0", "v2", ["c00001"], jobs=2) == serial
+    assert taken == [False, True]

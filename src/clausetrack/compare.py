@@ -8,6 +8,7 @@ format renders this same model.
 
 from __future__ import annotations
 
+import contextlib
 import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
@@ -148,18 +149,34 @@ def _redline(
     old_text, new_text = _text_at(clause, old.id), _text_at(clause, new.id)
     texts = [old_text] + [_text_at(clause, s.after) for s in steps]
     diff = _memo(diff)  # adjacent versions: the chain's one step is the redline itself
-    chain = blame(texts, [s.author for s in steps], diff)
-    fallback = chain.last_author or new.id
 
     def party_of(version_id: str) -> str:
         return corpus.proposer(clause.id, version_id)
 
-    ops = diff(old_text, new_text) if old_text != new_text else _equal(old_text)
-    spans = attribute(ops, chain, party_of, fallback)
-    key: tuple[KeyChange, ...] = ()
-    if find_key_changes is not None and old_text != new_text:
-        key = find_key_changes(old_text, new_text, spans, known_refs=known_refs)
+    with _reading_ahead(find_key_changes, old_text, new_text, known_refs):
+        chain = blame(texts, [s.author for s in steps], diff)
+        fallback = chain.last_author or new.id
+        ops = diff(old_text, new_text) if old_text != new_text else _equal(old_text)
+        spans = attribute(ops, chain, party_of, fallback)
+        key: tuple[KeyChange, ...] = ()
+        if find_key_changes is not None and old_text != new_text:
+            key = find_key_changes(old_text, new_text, spans, known_refs=known_refs)
     return spans, key
+
+
+def _reading_ahead(
+    find_key_changes: KeyChangeFinder | None,
+    old_text: str,
+    new_text: str,
+    known_refs: Collection[str] | None,
+) -> contextlib.AbstractContextManager[None]:
+    """While a long clause is diffed, a worker splits it into sentences for the key
+    changes (:func:`clausetrack.keychanges.reading_ahead`)."""
+    if find_key_changes is None or len(old_text) + len(new_text) <= parallel.MIN_WORK:
+        return contextlib.nullcontext()
+    from clausetrack import keychanges
+
+    return keychanges.reading_ahead(old_text, new_text, known_refs)
 
 
 def _clause_diff(

@@ -41,11 +41,12 @@ How it works, in order:
 from __future__ import annotations
 
 import bisect
+import contextlib
 import difflib
 import functools
 import itertools
 import re
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -3415,6 +3416,61 @@ def _check_spans(old_text: str, new_text: str, spans: Sequence[Span]) -> None:
         )
 
 
+# --- read ahead -----------------------------------------------------------------------------
+
+# What a worker made ahead of a call (reading_ahead): the two texts and the labels it
+# is for, and the callable that waits for it.
+_Ahead = tuple[str, str, Collection[str] | None, Callable[[], "_Prepared"]]
+_Prepared = tuple[list[tuple[int, int]], list[tuple[int, int]], list[_Finding]]
+_AHEAD: _Ahead | None = None
+
+
+def _prepare(old_text: str, new_text: str, known_refs: Collection[str] | None) -> _Prepared:
+    """What :func:`find_key_changes` does with two long texts before it looks at their
+    redline: their sentences (as bounds) and the dangling cross-references."""
+    bounds = [
+        [(s.start, s.end) for s in _split_sentences(text, tokens=False)]
+        for text in (old_text, new_text)
+    ]
+    refs = _ref_findings(new_text, known_refs) if known_refs is not None else []
+    return bounds[0], bounds[1], refs
+
+
+@contextlib.contextmanager
+def reading_ahead(
+    old_text: str, new_text: str, known_refs: Collection[str] | None = None
+) -> Iterator[None]:
+    """Split two long texts into sentences and check their cross-references in a forked
+    worker (:func:`clausetrack.parallel.ahead`) while the caller diffs them: the diff of
+    a long document begins with a line alignment on one core, and the other is free.
+
+    A :func:`find_key_changes` call inside the block for these very texts and labels
+    (the same objects) takes that work rather than doing it; any other call does its
+    own. The findings are the same either way. Texts that are not long (or equal) are
+    left alone."""
+    global _AHEAD
+    size = len(old_text) + len(new_text)
+    if size <= _LARGE or old_text == new_text or not parallel.would_fork([size, 0]):
+        yield
+        return
+    work = functools.partial(_prepare, old_text, new_text, known_refs)
+    with parallel.ahead(work, size) as prepared:
+        saved = _AHEAD
+        _AHEAD = (old_text, new_text, known_refs, prepared)
+        try:
+            yield
+        finally:
+            _AHEAD = saved
+
+
+def _prepared(old_text: str, new_text: str, known_refs: Collection[str] | None) -> _Prepared | None:
+    """What a worker made ahead for this call (:func:`reading_ahead`), if it did."""
+    ahead = _AHEAD
+    if ahead is None or ahead[0] is not old_text or ahead[1] is not new_text:
+        return None
+    return ahead[3]() if ahead[2] is known_refs else None
+
+
 # --- the API ----------------------------------------------------------------------------------
 
 
@@ -3439,8 +3495,13 @@ def find_key_changes(
     if old_text == new_text and known_refs is None:
         return ()
     large = len(old_text) + len(new_text) > _LARGE
-    old_sents = _split_sentences(old_text, tokens=not large)
-    new_sents = _split_sentences(new_text, tokens=not large)
+    prepared = _prepared(old_text, new_text, known_refs) if large else None
+    if prepared is None:
+        old_sents = _split_sentences(old_text, tokens=not large)
+        new_sents = _split_sentences(new_text, tokens=not large)
+    else:  # split by a worker (as _split_sentences(text, tokens=False) does)
+        old_sents = [_Sentence(a, b, [], [], [], []) for a, b in prepared[0]]
+        new_sents = [_Sentence(a, b, [], [], [], []) for a, b in prepared[1]]
     ranges = _span_ranges(spans)
     equal = [s.kind == "equal" for s in spans]
     weak: set[int] = set()
@@ -3461,7 +3522,7 @@ def find_key_changes(
         findings += _condition_findings(old, new, pairs)
         findings += _term_findings(old, new, pairs, whole)
     if known_refs is not None:
-        findings += _ref_findings(new_text, known_refs)
+        findings += _ref_findings(new_text, known_refs) if prepared is None else prepared[2]
     seen: set[tuple[str, str | None, str | None]] = set()
     unique: list[_Finding] = []
     for f in findings:

@@ -8,6 +8,9 @@ sandboxes) or only one core is usable, or the work is too small to pay for the
 start-up, everything runs in this process; the results are the same either way, in
 the same order.
 
+A worker can also be started ahead (:func:`ahead`) on work needed later, while this
+process goes on alone with something else.
+
 ``$CLAUSETRACK_JOBS`` caps the number of processes (``1`` turns this off).
 """
 
@@ -179,7 +182,6 @@ def map_ordered(
     on a worker that is itself waiting. However this generator ends (done, an error,
     Ctrl-C), every worker is gone when it returns.
     """
-    global _TASK
     if _small(costs, min_work):  # most calls (one per clause) end here, before the
         yield from map(fn, items)  # environment or the kernel is asked anything
         return
@@ -189,6 +191,22 @@ def map_ordered(
         yield from map(fn, items)
         return
     workers = min(usable_cores() if jobs is None else jobs, len(pieces))
+    children: list[tuple[int, BinaryIO]] = []
+    try:
+        children = _fork(fn, items, pieces, workers)
+        for n in range(len(pieces)):
+            yield from _result(children[n % workers][1])
+    finally:
+        _stop(children)
+
+
+def _fork(
+    fn: Callable[[T], R], items: Sequence[T], pieces: list[range], workers: int
+) -> list[tuple[int, BinaryIO]]:
+    """Fork ``workers`` workers for ``pieces`` of ``map(fn, items)``: worker ``k`` takes
+    pieces ``k, k + workers, ...``. Each is noted down (pid, the pipe it writes to) as
+    soon as it exists, so that :func:`_stop` can stop it whatever happens next."""
+    global _TASK
     _TASK = (fn, items)
     children: list[tuple[int, BinaryIO]] = []
     try:
@@ -205,17 +223,68 @@ def map_ordered(
                 children.append((pid, os.fdopen(read_end, "rb")))
             finally:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
-        for n in range(len(pieces)):
-            handle = children[n % workers][1]
-            size = int.from_bytes(_read_exactly(handle, 8), "little")
-            ok, result = pickle.loads(_read_exactly(handle, size))
-            if not ok:
-                raise result
-            yield from result
+    except BaseException:
+        _stop(children)
+        raise
     finally:
-        _TASK = None
-        for pid, handle in children:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-            os.waitpid(pid, 0)
-            handle.close()
+        _TASK = None  # the workers have their copy
+    return children
+
+
+def _result(handle: BinaryIO) -> list[Any]:
+    """The next piece's results from a worker's pipe; its exception raised here."""
+    size = int.from_bytes(_read_exactly(handle, 8), "little")
+    ok, result = pickle.loads(_read_exactly(handle, size))
+    if not ok:
+        raise result
+    results: list[Any] = result
+    return results
+
+
+def _stop(children: list[tuple[int, BinaryIO]]) -> None:
+    """Stop and reap the workers (done or not) and close their pipes."""
+    for pid, handle in children:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        handle.close()
+    children.clear()
+
+
+@contextlib.contextmanager
+def ahead(fn: Callable[[], R], cost: int, jobs: int | None = None) -> Iterator[Callable[[], R]]:
+    """Start ``fn()`` in a forked worker while this process goes on with other work;
+    within the block, the callable given waits for the result and returns it (or raises
+    what ``fn`` raised). A second core does work that is needed later, instead of idling
+    while this one works alone (the line alignment of a long document, say).
+
+    When forking would not pay (``cost`` under :data:`MIN_WORK`, one process allowed,
+    no ``fork``, or already in a worker), ``fn`` runs here when its result is first
+    asked for. The worker is stopped when the block ends, whether its result was
+    asked for or not."""
+    done: list[R] = []
+    if not would_fork([cost, 0], jobs):
+
+        def here() -> R:
+            if not done:
+                done.append(fn())
+            return done[0]
+
+        yield here
+        return
+    children: list[tuple[int, BinaryIO]] = []
+    try:
+        children = _fork(_call, [fn], [range(1)], 1)
+
+        def waited() -> R:
+            if not done:
+                done.append(_result(children[0][1])[0])
+            return done[0]
+
+        yield waited
+    finally:
+        _stop(children)
+
+
+def _call(fn: Callable[[], R]) -> R:
+    return fn()
