@@ -2429,13 +2429,15 @@ _FACT_FIELDS = tuple(tuple(f.name for f in fields(c)) for c in _FACT_CLASSES)
 
 
 def _read_sides(old: _ReadJob, new: _ReadJob) -> tuple[_Side, _Side]:
-    """:func:`_read` of both sides. The two are independent, so a long clause has them
-    read in two processes at once (:mod:`clausetrack.parallel`), with the same result."""
+    """:func:`_read` of both sides. The two are independent, so a long clause has the
+    new side read by a worker while this process reads the old (:mod:`clausetrack.parallel`),
+    with the same result."""
     costs = [len(old[0]), len(new[0])]
     if not parallel.would_fork(costs):
         return _read(*old), _read(*new)
-    old_facts, new_facts = parallel.map_ordered(_read_facts, [old, new], costs)
-    return _side_of(old, old_facts), _side_of(new, new_facts)
+    with parallel.ahead(functools.partial(_read_facts, new), costs[1]) as new_facts:
+        old_side = _read(*old)
+        return old_side, _side_of(new, new_facts())
 
 
 def _read_facts(job: _ReadJob) -> _Facts:
