@@ -275,14 +275,14 @@ def test_comparison_of_long_clauses_with_work_ahead_equals_the_serial_one(
     # one changed clause: its diff and key changes are this process's, a worker ahead
     corpus = load_corpus(generate_corpus(tmp_path / "c", 2, versions=3, words=4000))
     taken = []
-    real = keychanges._prepared
+    real = keychanges._taken_ahead
 
     def noted(*args: Any) -> Any:
         found = real(*args)
         taken.append(found is not None)
         return found
 
-    monkeypatch.setattr(keychanges, "_prepared", noted)
+    monkeypatch.setattr(keychanges, "_taken_ahead", noted)
     serial = compare(corpus, "v0", "v2", ["c00001"], jobs=1)
     assert taken == [False]
     assert compare(corpus, "v0", "v2", ["c00001"], jobs=2) == serial

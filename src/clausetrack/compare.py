@@ -171,8 +171,8 @@ def _reading_ahead(
     known_refs: Collection[str] | None,
 ) -> contextlib.AbstractContextManager[None]:
     """While a long clause is diffed, a worker splits it into sentences for the key
-    changes (:func:`clausetrack.keychanges.reading_ahead`)."""
-    if find_key_changes is None or len(old_text) + len(new_text) <= parallel.MIN_WORK:
+    changes (:func:`clausetrack.keychanges.reading_ahead`, which decides when that pays)."""
+    if find_key_changes is None:
         return contextlib.nullcontext()
     from clausetrack import keychanges
 

@@ -3438,23 +3438,28 @@ def _prepare(old_text: str, new_text: str, known_refs: Collection[str] | None) -
     return bounds[0], bounds[1], refs
 
 
-@contextlib.contextmanager
 def reading_ahead(
     old_text: str, new_text: str, known_refs: Collection[str] | None = None
-) -> Iterator[None]:
+) -> contextlib.AbstractContextManager[None]:
     """Split two long texts into sentences and check their cross-references in a forked
     worker (:func:`clausetrack.parallel.ahead`) while the caller diffs them: the diff of
     a long document begins with a line alignment on one core, and the other is free.
 
     A :func:`find_key_changes` call inside the block for these very texts and labels
     (the same objects) takes that work rather than doing it; any other call does its
-    own. The findings are the same either way. Texts that are not long (or equal) are
-    left alone."""
-    global _AHEAD
+    own. The findings are the same either way. Texts that are not long (or equal), or
+    too short to pay for a worker, are left alone: the block does nothing then."""
     size = len(old_text) + len(new_text)
     if size <= _LARGE or old_text == new_text or not parallel.would_fork([size, 0]):
-        yield
-        return
+        return contextlib.nullcontext()
+    return _worker_ahead(old_text, new_text, known_refs, size)
+
+
+@contextlib.contextmanager
+def _worker_ahead(
+    old_text: str, new_text: str, known_refs: Collection[str] | None, size: int
+) -> Iterator[None]:
+    global _AHEAD
     work = functools.partial(_prepare, old_text, new_text, known_refs)
     with parallel.ahead(work, size) as prepared:
         saved = _AHEAD
@@ -3465,7 +3470,9 @@ def reading_ahead(
             _AHEAD = saved
 
 
-def _prepared(old_text: str, new_text: str, known_refs: Collection[str] | None) -> _Prepared | None:
+def _taken_ahead(
+    old_text: str, new_text: str, known_refs: Collection[str] | None
+) -> _Prepared | None:
     """What a worker made ahead for this call (:func:`reading_ahead`), if it did."""
     ahead = _AHEAD
     if ahead is None or ahead[0] is not old_text or ahead[1] is not new_text:
@@ -3497,7 +3504,7 @@ def find_key_changes(
     if old_text == new_text and known_refs is None:
         return ()
     large = len(old_text) + len(new_text) > _LARGE
-    prepared = _prepared(old_text, new_text, known_refs) if large else None
+    prepared = _taken_ahead(old_text, new_text, known_refs) if large else None
     if prepared is None:
         old_sents = _split_sentences(old_text, tokens=not large)
         new_sents = _split_sentences(new_text, tokens=not large)
