@@ -186,3 +186,52 @@ def test_console_script_gives_all_output_and_the_exit_status(
     assert run.stderr == expected.stderr
     if code == 1:
         assert json.loads(run.stdout)["clauses"]
+
+
+# Runs the console script with a count of the cyclic collector's passes, printed as the
+# process leaves (through os._exit, as cli._leave does).
+_COUNT_COLLECTIONS = """
+import gc, os, sys
+passes = []
+gc.callbacks.append(lambda phase, info: passes.append(1) if phase == "start" else None)
+leave = os._exit
+def counted(code):
+    if os.getpid() == parent:
+        sys.stderr.write(f"collections: {len(passes)}\\n")
+        sys.stderr.flush()
+    leave(code)
+parent = os.getpid()
+os._exit = counted
+sys.argv[0] = "clausetrack"
+from clausetrack.cli import main
+passes.clear()  # those while importing do not count
+main()
+"""
+
+
+@pytest.mark.parametrize(
+    ("args", "collects"),
+    [(["compare", "us-initial", "signed", "--format", "json"], False), (["report"], True)],
+)
+def test_console_script_collects_garbage_cycles_in_the_report_only(
+    args: list[str], collects: bool, tmp_path: Path
+) -> None:
+    """A comparison is one command, then the process ends: the cyclic collector, which
+    would only walk its objects again and again, is off (cli.main). The report's hundreds
+    of pages leave objects in cycles behind, so there it stays on."""
+    import subprocess
+    import sys
+
+    out = ["-o", str(tmp_path / "site")] if args[0] == "report" else []
+    run = subprocess.run(
+        [sys.executable, "-c", _COUNT_COLLECTIONS, *args, *out],
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+    )
+    assert run.returncode in (0, 1), run.stderr
+    counts = [line for line in run.stderr.splitlines() if line.startswith("collections: ")]
+    assert counts, run.stderr
+    passes = int(counts[-1].split()[-1])
+    assert (passes > 0) is collects, run.stderr
