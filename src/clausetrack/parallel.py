@@ -23,8 +23,6 @@ import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, BinaryIO, NoReturn, TypeVar
 
-from clausetrack.errors import UsageError
-
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -60,6 +58,8 @@ def jobs_from_env(value: str | None = None) -> int | None:
     except ValueError:
         jobs = 0
     if jobs < 1:
+        from clausetrack.errors import UsageError  # only now: the word diff imports little
+
         raise UsageError(
             f"CLAUSETRACK_JOBS is {raw!r}, not a number of processes",
             "set it to 1 or more (1 runs everything in one process), or unset it",
