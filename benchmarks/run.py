@@ -63,9 +63,13 @@ class Timing:
     runs: int
     cap: float
     status: int = 0
+    cpu: float | None = None  # median CPU time (user + system, workers included)
 
     def time_text(self) -> str:
         return f"> {self.cap:g} s" if self.seconds is None else f"{self.seconds:.3f} s"
+
+    def cpu_text(self) -> str:
+        return "–" if self.cpu is None or self.seconds is None else f"{self.cpu:.2f} s"
 
 
 def _hwm(pid: int) -> float:
@@ -82,11 +86,12 @@ def _hwm(pid: int) -> float:
 
 def run_once(
     cmd: list[str], cap: float, stdout: Path | None = None
-) -> tuple[float | None, float, int]:
-    """Wall time (None past the cap), peak resident memory in MB, and exit status.
+) -> tuple[float | None, float, int, float]:
+    """Wall time (None past the cap), peak resident memory in MB, exit status, and CPU
+    time (user + system, of the process and of the workers it waited for).
 
     Memory is the child's own high-water mark, sampled every millisecond (the rusage of a
-    child counts the parent's pages from before the exec, so it is not used).
+    child counts the parent's pages from before the exec, so it is not used for memory).
     """
     out = open(stdout, "wb") if stdout else subprocess.DEVNULL  # noqa: SIM115
     start = time.perf_counter()
@@ -95,19 +100,19 @@ def run_once(
     elapsed: float | None = None
     while True:
         peak = max(peak, _hwm(proc.pid))
-        pid, status = os.waitpid(proc.pid, os.WNOHANG)
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
         if pid:
             elapsed = time.perf_counter() - start
             break
         if time.perf_counter() - start > cap:
             proc.kill()
-            _, status = os.waitpid(proc.pid, 0)
+            _, status, usage = os.wait4(proc.pid, 0)
             break
         time.sleep(0.001)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if stdout:
         out.close()  # type: ignore[union-attr]
-    return elapsed, peak, proc.returncode
+    return elapsed, peak, proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def measure(
@@ -118,19 +123,21 @@ def measure(
     before: Callable[[], None] | None = None,
 ) -> Timing:
     times: list[float] = []
+    cpus: list[float] = []
     peak = 0.0
     status = 0
     for n in range(runs):
         if before is not None:
             before()
-        t, mb, status = run_once(cmd, cap, stdout)
+        t, mb, status, cpu = run_once(cmd, cap, stdout)
         peak = max(peak, mb)
         if t is None:
             return Timing(None, peak, n + 1, cap, status)
         times.append(t)
+        cpus.append(cpu)
         if t > 10:  # a slow tool: one run is enough to make the point
             break
-    return Timing(statistics.median(times), peak, len(times), cap, status)
+    return Timing(statistics.median(times), peak, len(times), cap, status, statistics.median(cpus))
 
 
 # --- quality ---------------------------------------------------------------------------
@@ -317,8 +324,9 @@ def cli_runs(sizes: list[int], runs: int, cap: float, figures: dict[str, Timing]
     if not CLAUSETRACK.exists():
         return ["(the `clausetrack` command is not installed in this environment)"]
     rows = [
-        "| corpus | command | key changes | wall (median) | runs | peak memory | exit |",
-        "|---|---|---|---|---|---|---|",
+        "| corpus | command | key changes | wall (median) | CPU (median) | runs | peak memory "
+        "| exit |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     jobs: list[CliJob] = [
         CliJob("bundled corpus", None, ["compare", "us-initial", "signed"], True),
@@ -364,7 +372,8 @@ def cli_runs(sizes: list[int], runs: int, cap: float, figures: dict[str, Timing]
 def _cli_row(job: CliJob, name: str, t: Timing) -> str:
     return (
         f"| {name} | `{shown(job)}` | {'on' if job.key_changes else 'off'} | {t.time_text()} "
-        f"| {t.runs} | {t.peak_mb:.0f} MB | {'stopped' if t.seconds is None else t.status} |"
+        f"| {t.cpu_text()} | {t.runs} | {t.peak_mb:.0f} MB "
+        f"| {'stopped' if t.seconds is None else t.status} |"
     )
 
 
@@ -405,7 +414,7 @@ def report_runs(
         rows.append(
             f"| {job.name}, report | the last output against a run without the cache "
             f"| {'on' if key_changes else 'off'} | {'byte-identical' if same else 'DIFFERENT'} "
-            "| | | |"
+            "| | | | |"
         )
     finally:
         clause.write_text(original, encoding="utf-8")
@@ -631,6 +640,11 @@ def main() -> None:
             "Report runs: *cold* with no cache, *warm* with nothing changed, and *one clause*",
             "*file changed* (one word of `c150`, before each run); the cache is",
             "`.clausetrack-cache` beside the output folder.",
+            "*CPU*: user and system time of the command and of the worker processes it",
+            "started: the work a row asks of the machine. CPU over wall near 2 means both",
+            "cores were busy throughout; near 1, that the command worked alone on one. A",
+            "slower machine check slows both (the cores themselves run slower), but only",
+            "the wall time grows when the command waits for a core that other work holds.",
             "",
         ]
         body += cli_runs([100_000, 1_000_000, 5_000_000], args.runs, args.cap, figures)
