@@ -304,7 +304,7 @@ def compare(
     return Comparison(corpus, old, new, path, diffs, counts, words, by_party)
 
 
-_SPAN_FIELDS = tuple(f.name for f in fields(Span))
+_SPAN_FIELDS = Span._fields
 KEY_CHANGE_FIELDS = tuple(f.name for f in fields(KeyChange))
 _span_fields = operator.attrgetter(*_SPAN_FIELDS)
 _key_change_fields = operator.attrgetter(*KEY_CHANGE_FIELDS)
@@ -333,7 +333,7 @@ def _pack(spans: tuple[Span, ...], key: tuple[KeyChange, ...], stats: _Stats) ->
 def _unpack(packed: _Packed) -> tuple[tuple[Span, ...], tuple[KeyChange, ...], _Stats]:
     spans, key, (inserted, deleted, by_party) = packed
     stats = (WordStats(inserted, deleted), {p: WordStats(i, d) for p, i, d in by_party})
-    return tuple(Span(*s) for s in spans), tuple(KeyChange(*k) for k in key), stats
+    return tuple(map(Span._make, spans)), tuple(KeyChange(*k) for k in key), stats
 
 
 def _cost(clause: Clause, old_id: str, new_id: str) -> int:
