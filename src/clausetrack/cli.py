@@ -240,7 +240,7 @@ def report(corpus: str | None, output: Path, template_dir: Path | None) -> None:
 
     from clausetrack import api
 
-    # Hundreds of pages, each leaving some objects in cycles behind (about 10 MB for
+    # Hundreds of pages, each leaving some objects in cycles behind (10–15 MB for
     # 332 pages): the collector frees them between the stages (see main).
     gc.enable()
     try:
