@@ -259,6 +259,55 @@ def test_negation_added_and_removed() -> None:
     assert (g.before, g.after) == ("no party may assign", "either party may assign")
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "kind", "before", "after"),
+    [
+        (
+            "In no event shall the Supplier be liable for indirect damages.",
+            "The Supplier shall be liable for indirect damages.",
+            "negation",
+            "in no event shall the Supplier be liable",
+            "the Supplier shall be liable",
+        ),
+        # written in capitals, it is quoted as written
+        (
+            "IN NO EVENT SHALL APPLE BE LIABLE FOR ANY DAMAGES.",
+            "APPLE SHALL BE LIABLE FOR ANY DAMAGES.",
+            "negation",
+            "IN NO EVENT SHALL APPLE BE LIABLE",
+            "APPLE SHALL BE LIABLE",
+        ),
+        # with no "be" to end the subject, the sentence's opening words are quoted
+        (
+            "Under no circumstances shall the Fund transfer existing sites.",
+            "The Fund may transfer existing sites.",
+            "negation",
+            "under no circumstances shall the Fund transfer existing sites",
+            "the Fund may transfer",
+        ),
+        # the subject after the modal is the party bound: swapping it is a party change
+        (
+            "In no event shall the Licensor be liable for lost profits.",
+            "In no event shall the Licensee be liable for lost profits.",
+            "actor",
+            "the Licensor",
+            "the Licensee",
+        ),
+    ],
+)
+def test_a_fronted_negative_is_quoted_with_the_subject_after_the_modal(
+    old: str, new: str, kind: str, before: str, after: str
+) -> None:
+    """ "In no event shall X be liable" negates by its opening words, and its subject
+    follows the modal: a finding quotes both sides in full, so the two differ, and its
+    party is the one who made the change."""
+    f = only(changes(old, new), kind)
+    assert (f.before, f.after) == (before, after)
+    assert (f.party, f.version) == ("ukraine", "draft")
+    if kind == "negation":
+        assert f.summary == f"Negation removed: {before} → {after}"
+
+
 def test_actor_changed_but_not_for_reordering() -> None:
     f = only(
         changes(
@@ -545,3 +594,22 @@ def test_a_large_text_reports_only_what_changed_nearby() -> None:
     assert [(f.kind, f.before, f.after) for f in found] == [
         ("modality", "may provide", "shall provide")
     ]
+
+
+def test_a_long_document_pairs_its_paragraphs_as_a_short_one_does() -> None:
+    """Past 20,000 characters sentences are paired by the characters they share; the
+    white space between paragraphs belongs to no sentence, and must not make every
+    sentence after it look unpaired (which reported an obligation "removed" and
+    "added" again for a one-word change)."""
+    clause = (
+        "TO THE EXTENT NOT PROHIBITED BY LAW, IN NO EVENT SHALL THE LICENSOR BE LIABLE FOR "
+        "ANY INCIDENTAL DAMAGES, EVEN IF THE LICENSOR HAS BEEN ADVISED OF THE POSSIBILITY "
+        "OF SUCH DAMAGES."
+    )
+    edited = clause.replace("POSSIBILITY OF SUCH", "POSSIBILITY OF ALL SUCH")
+    filler = "".join(f"{n}. The Licensee shall pay the fees of clause {n}.\n\n" for n in range(600))
+    assert len(filler) > 20_000
+    short = [(f.kind, f.summary) for f in changes(clause, edited)]
+    long = [(f.kind, f.summary) for f in changes(filler + clause, filler + edited)]
+    assert long == short
+    assert [kind for kind, _ in short] == ["condition"]

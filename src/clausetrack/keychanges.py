@@ -25,10 +25,14 @@ How it works, in order:
    scan, and the tokeniser, read whitespace-separated chunks, each distinct chunk
    worked out once and remembered; long texts repeat their words.
 3. Values, conditions and definitions present on both sides with the same
-   normalised meaning cancel out. What is left is paired within paired
-   sentences ("changed") or stands alone ("added" / "removed").
+   normalised meaning cancel out (a condition first with its copy in the paired
+   sentence). What is left is paired within paired sentences ("changed") or
+   stands alone ("added" / "removed").
 4. Predicates are paired within paired sentences (same verb first, then in
-   order) and compared for strength, negation and actor.
+   order) and compared for strength, negation and actor. A fronted negative
+   ("In no event shall the Supplier be liable") negates the predicate, whose
+   subject follows the modal; a negation finding quotes such a sentence from
+   its first words.
 5. A sentence added or removed whole gives one finding that says what it does
    (its first obligation, quoted from the subject on), or its values' findings
    when it has values; its conditions are told too, and a term it defines is
@@ -498,6 +502,7 @@ class _Predicate:
     subordinate: bool
     clause_start: int = -1  # where the subject begins (for a summary that reads as a clause)
     agent: str | None = None  # "by the United States" of a passive, when it names a party
+    fronted_start: int = -1  # where "In no event" begins, when it negates the predicate
 
 
 @dataclass(slots=True)
@@ -1439,6 +1444,11 @@ _THING_NOUNS = {
     "resources",
     "sites",
     "assistance",
+    # the nouns of a fronted negative ("in no event", "under no circumstances")
+    "event",
+    "case",
+    "circumstances",
+    "time",
 }
 _PRONOUNS = {"it", "they", "them", "he", "she", "this", "these", "those", "which", "who", "such"}
 _DETERMINERS = {"the", "each", "either", "any", "all", "both", "no", "neither", "every", "such"}
@@ -1545,6 +1555,10 @@ def _np_end(tokens: list[tuple[str, int, int]], i: int) -> int:
 _PHRASE_WORDS = re.compile(r"[A-Za-z][A-Za-z'’-]*")
 
 
+# Words that cannot begin a party's name: prepositions and conjunctions.
+_LINKS = _PREPOSITIONS | {"and", "or", "but", "nor"}
+
+
 @functools.lru_cache(maxsize=1 << 12)
 def _party_like(phrase: str) -> bool:
     """Whether a subject or agent names a party ("the Licensee", "Ukraine", "either party").
@@ -1554,6 +1568,8 @@ def _party_like(phrase: str) -> bool:
     parties.
     """
     words = _PHRASE_WORDS.findall(phrase)
+    if words and words[0].lower() in _LINKS:
+        return False  # a fragment ("and under no circumstances"), not a noun phrase
     head: list[str] = []
     for w in words:
         lw = w.lower()
@@ -1595,6 +1611,9 @@ class _Head:
     negated: bool = False
     passive: bool = False
     passive_agent: tuple[int, int] | None = None
+    # the subject after the modal, after a fronted negative ("In no event shall the
+    # Supplier be liable"): its first and last tokens
+    inverted: tuple[int, int] | None = None
 
 
 _Tokens = list[tuple[str, int, int]]
@@ -1640,7 +1659,7 @@ def _be_phrase(low: list[str], toks: _Tokens, j: int, head: _Head) -> bool:
         return False
     verb = low[k]
     head.phrase_words.extend(["be", verb])
-    head.lemma = verb
+    head.lemma = _lemma(verb)  # stemmed, as has_lemma finds it ("liable" → "liabl")
     if verb in _COPULAR and not (k + 1 < len(toks) and low[k + 1] == "by"):
         if _COPULAR[verb] >= 0 and k + 2 < len(toks) and low[k + 1] == "to":
             level = head.level
@@ -1662,6 +1681,24 @@ def _be_phrase(low: list[str], toks: _Tokens, j: int, head: _Head) -> bool:
     return True
 
 
+# A negative phrase that opens a sentence and puts its subject after the modal.
+_FRONTED_NEGATIVES = ("in no event", "in no case", "under no circumstances", "at no time")
+
+
+def _inverted_subject(low: list[str], toks: _Tokens, i: int, j: int) -> int | None:
+    """After a fronted negative, the modal at ``i`` is followed by the subject and then
+    "be" ("In no event shall the Supplier be liable"): where that "be" is, if the
+    subject (from ``j``) is a few words without punctuation."""
+    if i < 3 or " ".join(low[i - 3 : i]) not in _FRONTED_NEGATIVES:
+        return None
+    for k in range(j + 1, min(j + 9, len(toks))):
+        if low[k] == "be":
+            return k
+        if not (_is_word(toks[k][0]) or toks[k][0] in ("'", "’")):
+            return None
+    return None
+
+
 def _modal_head(side_text: str, s: _Sentence, low: list[str], i: int) -> _Head | None:
     """ "shall pay", "may not disclose", "shall use reasonable efforts to deliver" ..."""
     toks = s.tokens
@@ -1669,6 +1706,11 @@ def _modal_head(side_text: str, s: _Sentence, low: list[str], i: int) -> _Head |
         return None  # "May 2025"
     head = _Head(i, _MODALS[low[i]], [low[i]], "")
     j = _modal_lead(low, toks, i + 1, head)
+    if j < len(toks) and _is_word(toks[j][0]):
+        be = _inverted_subject(low, toks, i, j)
+        if be is not None:
+            head.inverted = (j, be - 1)
+            j = be
     if j >= len(toks) or not _is_word(toks[j][0]):
         return None
     rest = side_text[toks[j][1] : s.end]
@@ -1864,12 +1906,13 @@ def _predicate(
     actor: str | None = None
     actor_start = actor_end = toks[i][1]
     subject_negates = False
-    if subject_toks and " ".join(low[b:a]) in (
-        "in no event",
-        "under no circumstances",
-        "at no time",
-    ):
-        negated = True
+    fronted_start = -1
+    if a - b >= 3 and " ".join(low[a - 3 : a]) in _FRONTED_NEGATIVES:
+        negated = True  # "In no event shall ...", also after other words
+        fronted_start = toks[a - 3][1]
+        if h.inverted is not None:
+            actor_start, actor_end = toks[h.inverted[0]][1], toks[h.inverted[1]][2]
+            actor = side_text[actor_start:actor_end]
     elif ellipsis and out:
         actor = out[-1].actor
         actor_start, actor_end = out[-1].actor_start, out[-1].actor_end
@@ -1910,6 +1953,7 @@ def _predicate(
         subordinate=subordinate,
         clause_start=clause_start,
         agent=agent,
+        fronted_start=fronted_start,
     )
 
 
@@ -2592,6 +2636,7 @@ def _char_weights(
     weight: dict[tuple[int, int], int] = {}
     at_old, at_new = [s.start for s in old], [s.start for s in new]
     end_old, end_new = [s.end for s in old], [s.end for s in new]
+    n_old, n_new = len(old), len(new)
     after = bisect.bisect_right
     for (os_, oe, ns, _), kept in zip(ranges, equal, strict=True):
         if not kept:
@@ -2604,11 +2649,16 @@ def _char_weights(
             i = i if i > 0 else 0
             j = after(at_new, pos + shift) - 1
             j = j if j > 0 else 0
+            # up to the next edge on either side: a sentence's end, or, in the white
+            # space between two sentences (a dropped blank piece), the next one's start
             stop = oe
-            if pos < end_old[i] < stop:
-                stop = end_old[i]
-            if pos + shift < end_new[j] and end_new[j] - shift < stop:
-                stop = end_new[j] - shift
+            edge = end_old[i] if pos < end_old[i] else at_old[i + 1] if i + 1 < n_old else oe
+            if pos < edge < stop:
+                stop = edge
+            at = pos + shift
+            edge = end_new[j] if at < end_new[j] else at_new[j + 1] if j + 1 < n_new else at
+            if at < edge and edge - shift < stop:
+                stop = edge - shift
             if stop <= pos:
                 stop = pos + 1
             cell = (i, j)
@@ -2935,7 +2985,16 @@ def _effective_level(p: _Predicate) -> int | None:
     return p.level
 
 
-def _neg_phrase(p: _Predicate, with_subject: bool) -> str:
+def _neg_phrase(p: _Predicate, with_subject: bool, side: _Side, quoted: bool = False) -> str:
+    """The predicate as a negation finding shows it: its phrase ("may not disclose"), with
+    its subject when that negates ("no party may assign"); ``quoted``, as written from
+    its subject or its fronted negative ("in no event shall the Supplier be liable")."""
+    if p.fronted_start >= 0:
+        if p.actor is None:  # the subject was not found: the sentence's first words
+            return _lower_lead(_gist(side.text, side.sentences[p.sent], p.fronted_start, 10))
+        return _lower_lead(_one_line(side.text[p.fronted_start : p.end]))
+    if quoted and p.actor and p.actor_start < p.start:
+        return _lower_lead(_one_line(side.text[p.actor_start : p.end]))
     if with_subject and p.actor:
         actor = (
             p.actor[:1].lower() + p.actor[1:]
@@ -2945,6 +3004,23 @@ def _neg_phrase(p: _Predicate, with_subject: bool) -> str:
         )
         return f"{actor} {p.phrase}"
     return p.phrase
+
+
+_LOWERED_LEADS = _DETERMINERS | {"in", "under", "at"}
+
+
+def _lower_lead(said: str) -> str:
+    """``said`` with its first word lower-cased when it is a determiner or the start of
+    a fronted negative written in sentence case ("The", "In"); "IN NO EVENT" stays."""
+    first = said.split(" ", 1)[0]
+    if first.lower() in _LOWERED_LEADS and said[1:2].islower():
+        return said[:1].lower() + said[1:]
+    return said
+
+
+def _at_least(pos: int, default: int) -> int:
+    """``pos``, or ``default`` when ``pos`` is -1 (not found)."""
+    return default if pos < 0 else pos
 
 
 def _actor_shown(actor: str) -> str:
@@ -3120,12 +3196,14 @@ def _compare_predicates(p: _Predicate, q: _Predicate, old: _Side, new: _Side) ->
     rng_old = ((p.start, p.end),)
     rng_new = ((q.start, q.end),)
     if p.negated != q.negated:
-        with_subject = p.subject_negates or q.subject_negates
-        before, after = _neg_phrase(p, with_subject), _neg_phrase(q, with_subject)
+        fronted = p.fronted_start >= 0 or q.fronted_start >= 0
+        with_subject = p.subject_negates or q.subject_negates or fronted
+        before = _neg_phrase(p, with_subject, old, quoted=fronted)
+        after = _neg_phrase(q, with_subject, new, quoted=fronted)
         what = "added" if q.negated else "removed"
         if with_subject:
-            rng_old = ((min(p.start, p.actor_start), p.end),)
-            rng_new = ((min(q.start, q.actor_start), q.end),)
+            rng_old = ((min(p.start, p.actor_start, _at_least(p.fronted_start, p.start)), p.end),)
+            rng_new = ((min(q.start, q.actor_start, _at_least(q.fronted_start, q.start)), q.end),)
         out.append(
             _Finding(
                 "negation", before, after, f"Negation {what}: {before} → {after}", rng_old, rng_new
@@ -3219,11 +3297,30 @@ def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_
     """
     out: list[_Finding] = []
     conds = new.conditions
-    twins = _queues([d.key for d in conds])
+    in_sent: dict[int, list[int]] = {}
+    for k, d in enumerate(conds):
+        in_sent.setdefault(d.sent, []).append(k)
     used: set[int] = set()  # new conditions cancelled or paired
-    left_old: list[_Condition] = []
+    # the same condition in the paired sentence cancels first: a document that repeats
+    # a condition must not have one sentence's copy taken by another's
+    unsettled: list[_Condition] = []
     for c in old.conditions:
+        target = pairs.get(c.sent)
+        same = (
+            next((k for k in in_sent[target] if k not in used and conds[k].key == c.key), None)
+            if target in in_sent
+            else None
+        )
+        if same is None:
+            unsettled.append(c)
+        else:
+            used.add(same)
+    twins = _queues([d.key for d in conds])
+    left_old: list[_Condition] = []
+    for c in unsettled:
         queue = twins.get(c.key)
+        while queue and queue[-1] in used:
+            queue.pop()
         if queue:
             used.add(queue.pop())
         else:
