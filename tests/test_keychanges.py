@@ -369,6 +369,24 @@ def test_condition_changed() -> None:
     )
 
 
+def test_a_long_condition_changed_is_summarised_where_it_differs() -> None:
+    """The summary quotes a long condition from a few words before the change to a few
+    after, keeping its opening words; the finding's before and after stay whole."""
+    condition = (
+        "if the Licensee fails to comply with any term of this Agreement and fails to "
+        "cure such breach within 30 days of becoming aware of such breach"
+    )
+    old = f"The Licensor may terminate this Agreement {condition}."
+    new = old.replace("of becoming", "of receiving notice or becoming")
+    f = only(changes(old, new), "condition")
+    assert f.before == condition
+    assert f.after == condition.replace("of becoming", "of receiving notice or becoming")
+    assert f.summary == (
+        "Condition changed: if the … breach within 30 days of becoming aware of such breach"
+        " → if the … breach within 30 days of receiving notice or becoming aware of such breach"
+    )
+
+
 def test_defined_term_renamed_introduced_dropped() -> None:
     f = only(
         changes(

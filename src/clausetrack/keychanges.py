@@ -3035,6 +3035,45 @@ def _one_line(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# A changed phrase this many words long or shorter is quoted whole; a longer one from a
+# few words before its first difference to a few after its last.
+_WHOLE_WORDS = 16
+_AROUND = 5
+_LEAD = 2  # opening words kept before a cut
+_MIDDLE_WORDS = 24  # at most, of what differs
+
+
+def _contrast(before: str, after: str) -> tuple[str, str]:
+    """Two versions of a phrase as a summary quotes them: whole when they are short,
+    else cut to where they differ ("… been advised of the possibility of such damages"
+    → "… been advised of the possibility of initial such damages"), so that a long
+    condition changed in one word does not fill the line twice over."""
+    a, b = _one_line(before).split(" "), _one_line(after).split(" ")
+    if max(len(a), len(b)) <= _WHOLE_WORDS:
+        return " ".join(a), " ".join(b)
+    same = 0  # words alike at the start
+    while same < len(a) and same < len(b) and a[same] == b[same]:
+        same += 1
+    end = 0  # and at the end, not counting those again
+    while end < len(a) - same and end < len(b) - same and a[-1 - end] == b[-1 - end]:
+        end += 1
+    lo = max(0, same - _AROUND)
+    lo = 0 if lo <= _LEAD + 1 else lo  # a gap of a word or two is not worth an ellipsis
+    keep_end = max(0, end - _AROUND)
+
+    def cut(words: list[str]) -> str:
+        hi = len(words) - keep_end
+        middle = words[lo:hi]
+        tail = hi < len(words)
+        if len(middle) > _MIDDLE_WORDS:
+            middle, tail = middle[:_MIDDLE_WORDS], True
+        # the opening words say what sort of phrase it is ("subject to", "if")
+        head = " ".join(words[:_LEAD]) + " … " if lo else ""
+        return head + " ".join(middle) + (" …" if tail else "")
+
+    return cut(a), cut(b)
+
+
 def _clause_text(text: str, p: _Predicate) -> str:
     """ "the Licensee shall indemnify", "the natural resources ... shall be operated by ..."."""
     said = _one_line(text[p.clause_start : p.end]) if p.clause_start >= 0 else p.phrase
@@ -3349,7 +3388,7 @@ def _condition_findings(old: _Side, new: _Side, pairs: dict[int, int]) -> list[_
                     "condition",
                     c.text,
                     d.text,
-                    f"Condition changed: {c.text} → {d.text}",
+                    "Condition changed: {} → {}".format(*_contrast(c.text, d.text)),
                     ((c.start, c.end),),
                     ((d.start, d.end),),
                 )
