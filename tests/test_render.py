@@ -63,6 +63,23 @@ def test_page_header_and_summary(first_last: Comparison) -> None:
     )
 
 
+def test_change_list_says_where_a_punctuation_change_is(first_last: Comparison) -> None:
+    """Each entry of the change list shows its words; one that inserts or deletes only
+    punctuation or white space ("+ .") also names the words just before it, so that a
+    reader can tell it from the others without following the link."""
+    root = parse(compare_html(first_last))
+    entries = [
+        " ".join(e.xpath("string(.)").split())
+        for e in root.xpath("//li[contains(@class,'change-item')]//span[@class='excerpt']")
+    ]
+    assert len(entries) == sum(1 for d in first_last.clauses for s in d.spans if s.kind != "equal")
+    bare = [e for e in entries if not any(ch.isalnum() for ch in e)]
+    assert bare == []
+    placed = [e for e in entries if " after “" in e]
+    assert placed, "the bundled redline has punctuation-only changes"
+    assert "“.” after “recovery of Ukraine”" in " | ".join(entries)
+
+
 def test_positions_show_party_statement_speaker_and_source(first_last: Comparison) -> None:
     root = parse(compare_html(first_last))
     aside = root.xpath("//article[@id='clause-payment-demand']//aside")[0]

@@ -485,6 +485,32 @@ def excerpt(text: str, limit: int = 60) -> str:
     return flat[: limit - 1].rsplit(" ", 1)[0] + "…"
 
 
+_TAIL = 80  # characters kept of the text before a change, to say where it is
+_WORDLIKE = re.compile(r"\w")
+
+
+def _tail(before: str, text: str) -> str:
+    """The last characters of ``before + text`` (without copying a long ``text``)."""
+    return text[-_TAIL:] if len(text) >= _TAIL else (before + text)[-_TAIL:]
+
+
+def placed_excerpt(text: str, before: str) -> str:
+    """A change's excerpt, as the change list shows it. A change of punctuation or white
+    space alone says nothing by itself ("+ ."), so it also says where it is: after the
+    last words before it (“.” after “recovery of Ukraine”)."""
+    if _WORDLIKE.search(text):
+        return excerpt(text)
+    shown = excerpt(text)
+    if text.strip():
+        shown = f"“{shown}”"
+    words = before.split()
+    if len(before) >= _TAIL and not before[0].isspace():
+        words = words[1:]  # the first may be the end of a word cut off
+    if not words:
+        return f"{shown} at the start"
+    return f"{shown} after “{' '.join(words[-3:])}”"
+
+
 def change_groups(
     redlines: Iterable[tuple[str, str, tuple[SpanView, ...]]],
 ) -> tuple[ChangeGroup, ...]:
@@ -493,24 +519,29 @@ def change_groups(
     number = 0
     for title, anchor, spans in redlines:
         items: list[ChangeView] = []
+        # the end of the text before the current span, on the old and on the new side
+        old_tail = new_tail = ""
         for s in spans:
-            if s.kind == "equal":
-                continue
-            number += 1
-            insert = s.kind == "insert"
-            items.append(
-                ChangeView(  # anchor, number, kind, sign, verb, text, excerpt, party, version
-                    s.anchor,
-                    number,
-                    s.kind,
-                    "+" if insert else "−",
-                    "Inserted" if insert else "Deleted",
-                    s.text,
-                    excerpt(s.text),
-                    s.party,
-                    s.version,
+            if s.kind != "equal":
+                number += 1
+                insert = s.kind == "insert"
+                items.append(
+                    ChangeView(  # anchor, number, kind, sign, verb, text, excerpt, party, version
+                        s.anchor,
+                        number,
+                        s.kind,
+                        "+" if insert else "−",
+                        "Inserted" if insert else "Deleted",
+                        s.text,
+                        placed_excerpt(s.text, new_tail if insert else old_tail),
+                        s.party,
+                        s.version,
+                    )
                 )
-            )
+            if s.kind != "delete":
+                new_tail = _tail(new_tail, s.text)
+            if s.kind != "insert":
+                old_tail = _tail(old_tail, s.text)
         if items:
             groups.append(ChangeGroup(title, anchor, tuple(items)))
     return tuple(groups)
