@@ -100,6 +100,30 @@ def test_damaged_entries_are_ignored_and_rebuilt(corpus_dir: Path, tmp_path: Pat
     assert report(corpus_dir, out) == cold  # and the rebuilt entries serve again
 
 
+def test_a_page_damaged_after_it_was_found_is_made_again(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warm run checks every page in the cache first and reads each again only as it
+    writes it (holding them all was most of its memory); a page that is gone or damaged
+    by then, say by another run, is made again like any page not in the cache."""
+    out = tmp_path / "site"
+    cold = report(corpus_dir, out)
+    checked: set[str] = set()
+    read = Cache.get_bytes
+
+    def gone_when_written(self: Cache, kind: str, key: str) -> bytes | None:
+        if kind == "pages" and key in checked:
+            return None
+        checked.add(key)
+        return read(self, kind, key)
+
+    monkeypatch.setattr(Cache, "get_bytes", gone_when_written)
+    assert report(corpus_dir, out) == cold
+    assert checked  # the pages were found in the cache first
+    monkeypatch.undo()
+    assert report(corpus_dir, out) == cold
+
+
 def test_the_cache_folder_is_safe_to_delete(corpus_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "site"
     cold = report(corpus_dir, out)

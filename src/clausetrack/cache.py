@@ -100,6 +100,12 @@ class Cache:
 
     def get(self, kind: str, key: str) -> str | None:
         """The entry's content, or ``None`` when it is missing or damaged."""
+        body = self.get_bytes(kind, key)
+        return None if body is None else body.decode("utf-8")
+
+    def get_bytes(self, kind: str, key: str) -> bytes | None:
+        """The entry's content as UTF-8, or ``None`` when it is missing or damaged (its
+        checksum does not match, or it is not UTF-8)."""
         path = self._path(kind, key)
         if path is None:
             return None
@@ -111,9 +117,10 @@ class Cache:
         if not sep or hashlib.sha256(body).hexdigest().encode("ascii") != check:
             return None
         try:
-            return body.decode("utf-8")
+            body.decode("utf-8")
         except UnicodeDecodeError:
             return None
+        return body
 
     def put(self, kind: str, key: str, content: str) -> None:
         """Store an entry; a cache that cannot be written to only means no caching."""

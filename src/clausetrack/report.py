@@ -25,6 +25,7 @@ with or without the cache; delete the folder at any time.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import shutil
@@ -91,25 +92,36 @@ def write_report(
     env = environment(template_dir)
     store = Cache(target.parent / CACHE_DIR if cache else None)
     keys = _page_keys(corpus, env)
-    done_pages = {rel: store.get("pages", key) for rel, key in keys.items()} if cache else {}
+    # The pages the cache holds, checked here and read again as each is written: holding
+    # them all (tens of megabytes of HTML) was most of the memory of a run that changed
+    # little. One found damaged by then is made again, as every other page would be.
+    cached = {rel for rel, key in keys.items() if store.get_bytes("pages", key)} if cache else set()
+    planned: dict[str, Callable[[], str]] = {}
+
+    def planned_page(rel: str) -> str:
+        if not planned:
+            planned.update(plan(site_data(corpus, store), env))
+        return planned[rel]()
+
     pages: list[Page]
-    if all(html is not None for html in done_pages.values()) and done_pages:
-        pages = [(rel, _cached(html)) for rel, html in done_pages.items() if html is not None]
+    if cached and cached == set(keys):
+        pages = [(rel, functools.partial(planned_page, rel)) for rel in keys]
     else:
         pages = plan(site_data(corpus, store), env)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         with _staging(target) as stage:
             for done, (rel, render) in enumerate(pages, 1):
-                html = done_pages.get(rel)
-                if html is None:
+                data = store.get_bytes("pages", keys[rel]) if rel in cached else None
+                if data is None:
                     html = render()
                     if rel in keys:
                         store.put("pages", keys[rel], html)
-                _write(stage, rel, html)
+                    data = html.encode("utf-8")
+                _write(stage, rel, data)
                 if progress is not None:
                     progress(done, len(pages))
-            _write(stage, MARKER, "clausetrack report\n")
+            _write(stage, MARKER, b"clausetrack report\n")
             _swap(stage, target)
     except OSError as exc:
         raise ClausetrackError(
@@ -128,10 +140,6 @@ def write_report(
         ) from None
     files = tuple(sorted(rel for rel, _ in pages))
     return ReportResult(pages=len(pages), out_dir=target, files=files)
-
-
-def _cached(html: str) -> Callable[[], str]:
-    return lambda: html
 
 
 # --- what the site shows -------------------------------------------------------
@@ -559,14 +567,14 @@ def _staging(target: Path) -> Iterator[Path]:
             shutil.rmtree(stage, ignore_errors=True)
 
 
-def _write(stage: Path, rel: str, text: str) -> None:
+def _write(stage: Path, rel: str, data: bytes) -> None:
     """Create ``stage/rel`` (never following a link: the file must not exist yet)."""
     path = stage / rel
     path.parent.mkdir(parents=True, exist_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(path, flags, 0o644)
     with os.fdopen(fd, "wb") as handle:
-        handle.write(text.encode("utf-8"))
+        handle.write(data)
 
 
 def _swap(stage: Path, target: Path) -> None:
