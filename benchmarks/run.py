@@ -325,8 +325,8 @@ def cli_runs(sizes: list[int], runs: int, cap: float, figures: dict[str, Timing]
         return ["(the `clausetrack` command is not installed in this environment)"]
     rows = [
         "| corpus | command | key changes | wall (median) | CPU (median) | runs | peak memory "
-        "| exit |",
-        "|---|---|---|---|---|---|---|---|",
+        "| exit | check after |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     jobs: list[CliJob] = [
         CliJob("bundled corpus", None, ["compare", "us-initial", "signed"], True),
@@ -362,18 +362,18 @@ def cli_runs(sizes: list[int], runs: int, cap: float, figures: dict[str, Timing]
     for job in jobs:
         t = measure(cli_command(job, WORK / "redline.html"), runs, cap)
         figures[f"{job.name}|{job.args[0]}|{'kc' if job.key_changes else 'no kc'}"] = t
-        rows.append(_cli_row(job, job.name, t))
+        rows.append(_cli_row(job, job.name, t, check_now()))
         print(rows[-1], flush=True)
     for kc in (False, True):
         rows += report_runs(root, runs, cap, kc, figures)
     return rows
 
 
-def _cli_row(job: CliJob, name: str, t: Timing) -> str:
+def _cli_row(job: CliJob, name: str, t: Timing, check: str) -> str:
     return (
         f"| {name} | `{shown(job)}` | {'on' if job.key_changes else 'off'} | {t.time_text()} "
         f"| {t.cpu_text()} | {t.runs} | {t.peak_mb:.0f} MB "
-        f"| {'stopped' if t.seconds is None else t.status} |"
+        f"| {'stopped' if t.seconds is None else t.status} | {check} |"
     )
 
 
@@ -398,23 +398,24 @@ def report_runs(
 
     toggle = [0]
 
-    def touch() -> None:  # one word of one clause changes before each run
+    def touch() -> None:  # one word of one clause changes before each run, to a new word
+        # each time: a word seen before would find every page of it in the cache
         toggle[0] += 1
         at = original.rindex(" the ")
-        word = " THE " if toggle[0] % 2 else " The "
+        word = f" the{toggle[0]} "
         clause.write_text(original[:at] + word + original[at + 5 :], encoding="utf-8")
 
     try:
         for label, before in (("cold", cold), ("warm", None), ("one clause file changed", touch)):
             t = measure(cmd, runs, cap, before=before)
             figures[f"report|{label}|{kc}"] = t
-            rows.append(_cli_row(job, f"{job.name}, report {label}", t))
+            rows.append(_cli_row(job, f"{job.name}, report {label}", t, check_now()))
             print(rows[-1], flush=True)
         same = _same_as_uncached(job, site, cache)
         rows.append(
             f"| {job.name}, report | the last output against a run without the cache "
             f"| {'on' if key_changes else 'off'} | {'byte-identical' if same else 'DIFFERENT'} "
-            "| | | | |"
+            "| | | | | |"
         )
     finally:
         clause.write_text(original, encoding="utf-8")
@@ -584,6 +585,13 @@ MACHINE_CHECK_TWICE = (
 )
 
 
+def check_now() -> str:
+    """One run of :data:`MACHINE_CHECK_TWICE` right after a row: how fast the two cores
+    were just then (the check at the start and end cannot say which rows ran slow)."""
+    t = measure([sys.executable, "-c", MACHINE_CHECK_TWICE], 1, 60)
+    return "–" if t.seconds is None else f"{t.seconds:.2f} s"
+
+
 def machine_check() -> tuple[float, float]:
     """The median wall times of :data:`MACHINE_CHECK` in a fresh interpreter, and of two
     such interpreters at once (:data:`MACHINE_CHECK_TWICE`), 5 runs each."""
@@ -638,13 +646,16 @@ def main() -> None:
             "(the command as shipped always runs it; its cost is the difference between the",
             "*on* and *off* rows).",
             "Report runs: *cold* with no cache, *warm* with nothing changed, and *one clause*",
-            "*file changed* (one word of `c150`, before each run); the cache is",
+            "*file changed* (one word of `c150` made a word not seen before, before each",
+            "run, so that no run finds its pages in the cache); the cache is",
             "`.clausetrack-cache` beside the output folder.",
             "*CPU*: user and system time of the command and of the worker processes it",
             "started: the work a row asks of the machine. CPU over wall near 2 means both",
             "cores were busy throughout; near 1, that the command worked alone on one. A",
             "slower machine check slows both (the cores themselves run slower), but only",
             "the wall time grows when the command waits for a core that other work holds.",
+            "*Check after*: one run of the two-at-once machine check right after the row",
+            "(see the machine check above): a row followed by a slow check ran on slow cores.",
             "",
         ]
         body += cli_runs([100_000, 1_000_000, 5_000_000], args.runs, args.cap, figures)
