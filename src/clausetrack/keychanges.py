@@ -1685,11 +1685,16 @@ def _be_phrase(low: list[str], toks: _Tokens, j: int, head: _Head) -> bool:
 _FRONTED_NEGATIVES = ("in no event", "in no case", "under no circumstances", "at no time")
 
 
+def _fronted(low: list[str], at: int) -> bool:
+    """Whether the three words before token ``at`` are a fronted negative."""
+    return at >= 3 and " ".join(low[at - 3 : at]) in _FRONTED_NEGATIVES
+
+
 def _inverted_subject(low: list[str], toks: _Tokens, i: int, j: int) -> int | None:
     """After a fronted negative, the modal at ``i`` is followed by the subject and then
     "be" ("In no event shall the Supplier be liable"): where that "be" is, if the
     subject (from ``j``) is a few words without punctuation."""
-    if i < 3 or " ".join(low[i - 3 : i]) not in _FRONTED_NEGATIVES:
+    if not _fronted(low, i):
         return None
     for k in range(j + 1, min(j + 9, len(toks))):
         if low[k] == "be":
@@ -1907,7 +1912,7 @@ def _predicate(
     actor_start = actor_end = toks[i][1]
     subject_negates = False
     fronted_start = -1
-    if a - b >= 3 and " ".join(low[a - 3 : a]) in _FRONTED_NEGATIVES:
+    if a - b >= 3 and _fronted(low, a):
         negated = True  # "In no event shall ...", also after other words
         fronted_start = toks[a - 3][1]
         if h.inverted is not None:
@@ -3018,9 +3023,10 @@ def _lower_lead(said: str) -> str:
     return said
 
 
-def _at_least(pos: int, default: int) -> int:
-    """``pos``, or ``default`` when ``pos`` is -1 (not found)."""
-    return default if pos < 0 else pos
+def _said_from(p: _Predicate) -> int:
+    """Where a predicate quoted with its subject begins: at its fronted negative (which
+    comes before the subject after the modal), else at its subject or its modal."""
+    return p.fronted_start if p.fronted_start >= 0 else min(p.start, p.actor_start)
 
 
 def _actor_shown(actor: str) -> str:
@@ -3241,8 +3247,8 @@ def _compare_predicates(p: _Predicate, q: _Predicate, old: _Side, new: _Side) ->
         after = _neg_phrase(q, with_subject, new, quoted=fronted)
         what = "added" if q.negated else "removed"
         if with_subject:
-            rng_old = ((min(p.start, p.actor_start, _at_least(p.fronted_start, p.start)), p.end),)
-            rng_new = ((min(q.start, q.actor_start, _at_least(q.fronted_start, q.start)), q.end),)
+            rng_old = ((_said_from(p), p.end),)
+            rng_new = ((_said_from(q), q.end),)
         out.append(
             _Finding(
                 "negation", before, after, f"Negation {what}: {before} → {after}", rng_old, rng_new

@@ -498,9 +498,9 @@ def placed_excerpt(text: str, before: str) -> str:
     """A change's excerpt, as the change list shows it. A change of punctuation or white
     space alone says nothing by itself ("+ ."), so it also says where it is: after the
     last words before it (“.” after “recovery of Ukraine”)."""
-    if _WORDLIKE.search(text):
-        return excerpt(text)
     shown = excerpt(text)
+    if _WORDLIKE.search(text):
+        return shown
     if text.strip():
         shown = f"“{shown}”"
     words = before.split()
