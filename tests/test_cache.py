@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -11,6 +12,7 @@ from clausetrack import compare as compare_module
 from clausetrack.cache import CACHE_DIR, Cache
 from clausetrack.corpus import load_corpus
 from clausetrack.diff import diff_words
+from clausetrack.model import Clause, ClauseText, KeyChange, Span, WordStats
 from clausetrack.report import write_report
 from clausetrack.resources import bundled_corpus
 
@@ -103,25 +105,31 @@ def test_damaged_entries_are_ignored_and_rebuilt(corpus_dir: Path, tmp_path: Pat
 def test_a_page_damaged_after_it_was_found_is_made_again(
     corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A warm run checks every page in the cache first and reads each again only as it
-    writes it (holding them all was most of its memory); a page that is gone or damaged
-    by then, say by another run, is made again like any page not in the cache."""
+    """A run first asks only whether each page is in the cache, and reads (and checks)
+    each as it writes it: holding them all was most of its memory. A page that is
+    there but damaged or gone by then, say by another run, is made again like any page
+    not in the cache, whether every page or only some were found."""
     out = tmp_path / "site"
     cold = report(corpus_dir, out)
-    checked: set[str] = set()
     read = Cache.get_bytes
+    refused: list[str] = []
 
-    def gone_when_written(self: Cache, kind: str, key: str) -> bytes | None:
-        if kind == "pages" and key in checked:
+    def damaged(self: Cache, kind: str, key: str) -> bytes | None:
+        if kind == "pages":
+            refused.append(key)
             return None
-        checked.add(key)
         return read(self, kind, key)
 
-    monkeypatch.setattr(Cache, "get_bytes", gone_when_written)
-    assert report(corpus_dir, out) == cold
-    assert checked  # the pages were found in the cache first
+    monkeypatch.setattr(Cache, "get_bytes", damaged)
+    assert report(corpus_dir, out) == cold  # every page found, none readable
+    assert len(refused) == len(cold) - 1  # each page but the marker file was looked for
+    refused.clear()
+    edit_one_clause(corpus_dir)
+    changed = report(corpus_dir, out)  # some pages found, none readable
+    assert refused
     monkeypatch.undo()
-    assert report(corpus_dir, out) == cold
+    assert changed == report(corpus_dir, tmp_path / "fresh" / "site", cache=False)
+    assert report(corpus_dir, out) == changed
 
 
 def test_the_cache_folder_is_safe_to_delete(corpus_dir: Path, tmp_path: Path) -> None:
@@ -204,3 +212,126 @@ def test_cached_key_changes_come_back_as_they_were() -> None:
         "k": (KeyChange("amount", None, "USD 1 \ud800", "s", 0, 1, "us", "v2"),),
         "e": (),
     }
+
+
+def _edit(corpus_dir: Path, rel: str, old: str, new: str) -> None:
+    path = corpus_dir / rel
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{rel} no longer holds {old!r}: pick another edit"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("rel", "old", "new"),
+    [
+        # who a version's changes are credited to
+        ("versions/draft.yaml", "proposed_by: us", "proposed_by: ukraine"),
+        # who wrote one clause's text in one version
+        ("clauses/existing-sites.yaml", "proposed_by: ukraine", "proposed_by: us"),
+        # the path a redline walks, and so every blame along it
+        ("versions/signed.yaml", "based_on: draft", "based_on: revised-terms"),
+    ],
+)
+def test_a_change_to_what_a_redline_reads_is_never_served_from_the_cache(
+    corpus_dir: Path, tmp_path: Path, rel: str, old: str, new: str
+) -> None:
+    """Each clause's redlines are kept between runs; anything they read, in the clause's
+    file or in any version's, makes them be computed again."""
+    out = tmp_path / "site"
+    cold = report(corpus_dir, out)
+    _edit(corpus_dir, rel, old, new)
+    changed = report(corpus_dir, out)
+    assert changed == report(corpus_dir, tmp_path / "fresh" / "site", cache=False)
+    assert changed != cold
+
+
+def test_after_one_clause_changed_only_its_redlines_and_blame_are_made_again(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clausetrack import report as report_module
+
+    out = tmp_path / "site"
+    cold = report(corpus_dir, out)
+    made: list[str] = []
+    blamed: list[str] = []
+    redline, blame_runs = compare_module._redline, report_module._blame_runs
+
+    def counting_redline(corpus: object, clause: Clause, *args: object) -> object:
+        made.append(clause.id)
+        return redline(corpus, clause, *args)  # type: ignore[arg-type]
+
+    def counting_blame(corpus: object, clause_id: str, *args: object) -> object:
+        blamed.append(clause_id)
+        return blame_runs(corpus, clause_id, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(compare_module, "_redline", counting_redline)
+    monkeypatch.setattr(report_module, "_blame_runs", counting_blame)
+    clause = "entry-into-force"
+    _edit(corpus_dir, f"clauses/{clause}.yaml", "a detailed Fund Agreement", "a binding Fund")
+    changed = report(corpus_dir, out)
+    assert set(made) == {clause}
+    assert len(made) >= 2  # into and out of the edited text: each comparison of the clause
+    assert blamed == [clause]
+    assert changed != cold
+
+    made.clear()
+    blamed.clear()
+    (corpus_dir / "agreement.yaml").write_text(
+        (corpus_dir / "agreement.yaml").read_text(encoding="utf-8") + "\n", encoding="utf-8"
+    )  # the manifest's lines moved: the index is made again, no redline is
+    again = report(corpus_dir, out)
+    assert made == [] and blamed == []
+    monkeypatch.undo()
+    assert again == report(corpus_dir, tmp_path / "fresh" / "site", cache=False)
+
+
+def test_kept_redlines_come_back_exactly_or_not_at_all() -> None:
+    from clausetrack.report import _read_kept, _runs_over, _spans
+
+    old, new = "one two three.", "one six three."
+    spans = (
+        Span("equal", "one "),
+        Span("delete", "two", "v2", "us"),
+        Span("insert", "six", "v2", "us"),
+        Span("equal", " three."),
+    )
+    runs: list[list[object]] = [[0, 4, None, None], [2, 3, "v2", "us"], [1, 3, "v2", "us"]]
+    runs.append([0, 7, None, None])
+    assert _spans(old, new, runs) == spans
+    # the same lengths over other texts do not spell them: refused, not misapplied
+    assert _spans(old, "one six threE.", runs) is None
+    assert _spans(old + " ", new, runs) is None  # a text left over
+    assert _spans(old, new, [[3, 14, None, None]]) is None  # no such kind
+    assert _spans(old, new, [[True, 4, None, None], *runs[1:]]) is None  # JSON true
+    assert _spans(old, new, [[0, 4, 7, None], *runs[1:]]) is None  # a number for a version
+
+    clause = Clause("c", "C", "t", {"v1": ClauseText(old), "v2": ClauseText(new)}, ())
+    finding = ["amount", None, "six", "s", 0, 1, "us", "v2"]
+    entry = ["v1", "v2", runs, [finding], [1, 1, [["us", 1, 1]]]]
+    good = [[entry], [[4, "v1"], [3, "v2"], [7, "v1"]]]
+    kept = _read_kept(json.dumps(good), clause)
+    assert kept.redlines == {
+        ("v1", "v2"): (
+            spans,
+            (KeyChange("amount", None, "six", "s", 0, 1, "us", "v2"),),
+            (WordStats(1, 1), {"us": WordStats(1, 1)}),
+        )
+    }
+    for bad in (
+        "not json",
+        json.dumps([good[0], None, None]),
+        json.dumps([[[*entry[:4], [1, 1, [["us", -1, 1]]]]], None]),  # a negative count
+        json.dumps([[[*entry[:3], [["amount"]], entry[4]]], None]),  # a field short
+        json.dumps([[["v1", 2, *entry[2:]]], None]),  # a number for a version id
+    ):
+        assert _read_kept(bad, clause).redlines == {}, bad
+
+    versions = ("v1", "v2")
+    assert _runs_over(new, kept.kept_runs, versions) == (
+        ("one ", "v1"),
+        ("six", "v2"),
+        (" three.", "v1"),
+    )
+    assert _runs_over(new + "!", kept.kept_runs, versions) is None  # not all of the text
+    assert _runs_over(new, [[4, "v1"], [10, "v9"]], versions) is None  # no such version
+    assert _runs_over(new, [[0, "v1"], [14, "v1"]], versions) is None  # an empty run

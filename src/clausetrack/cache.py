@@ -1,10 +1,13 @@
 """The report's cache: work from earlier runs, found again by the hash of what it depends on.
 
 ``clausetrack report -o DIR`` keeps its cache in a ``.clausetrack-cache`` folder beside
-``DIR`` (for ``-o build/report``: ``build/.clausetrack-cache``). It holds two kinds of
+``DIR`` (for ``-o build/report``: ``build/.clausetrack-cache``). It holds four kinds of
 entries:
 
 * ``diffs/``: per clause, the word diffs between its texts, keyed by the texts themselves;
+* ``key-changes/``: per clause, the key-change detector's findings, keyed by its texts;
+* ``redlines/``: per clause, its redline in every comparison of the site and its blame,
+  keyed by its texts and every version (``clausetrack.report._RedlineMemo``);
 * ``pages/``: every page of the site as written, keyed by everything the page is made of.
 
 Every key is a SHA-256 over the tool's version, the source of every module of the
@@ -97,6 +100,11 @@ class Cache:
 
     def _path(self, kind: str, key: str) -> Path | None:
         return self.root / kind / key[:2] / key if self.root is not None else None
+
+    def has(self, kind: str, key: str) -> bool:
+        """Whether the entry is there; only reading it (``get``) says it is whole."""
+        path = self._path(kind, key)
+        return path is not None and path.is_file()
 
     def get(self, kind: str, key: str) -> str | None:
         """The entry's content, or ``None`` when it is missing or damaged."""

@@ -13,7 +13,7 @@ import operator
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import fields
-from typing import Any
+from typing import Any, Protocol
 
 from clausetrack import parallel
 from clausetrack.attribute import DiffFn, Step, attribute, blame, version_path
@@ -93,6 +93,18 @@ def _status(old_text: str | None, new_text: str | None) -> ClauseStatus:
 
 
 _Stats = tuple[WordStats, dict[str, WordStats]]
+Redline = tuple[tuple[Span, ...], tuple[KeyChange, ...], _Stats]
+"""A clause's redline between two versions: its attributed spans, its key changes and
+its word counts (all, then by party)."""
+
+
+class KeptRedlines(Protocol):
+    """Redlines kept from an earlier run (the report's cache): ``get`` gives one it holds
+    for exactly these inputs, ``put`` is handed each one computed."""
+
+    def get(self, clause_id: str, old_id: str, new_id: str) -> Redline | None: ...
+
+    def put(self, clause_id: str, old_id: str, new_id: str, redline: Redline) -> None: ...
 
 
 def _stats(spans: Sequence[Span]) -> _Stats:
@@ -249,6 +261,7 @@ def compare(
     diff: DiffFn = diff_words,
     jobs: int | None = 1,
     finder: KeyChangeFinder | None = None,
+    kept: KeptRedlines | None = None,
 ) -> Comparison:
     """Compare two versions of ``corpus``, optionally only some clauses.
 
@@ -257,7 +270,8 @@ def compare(
     ``jobs`` is how many processes may share the clauses: 1 (the default) runs all in
     this one, ``None`` decides by the work and the cores (:mod:`clausetrack.parallel`).
     The result is the same whatever ``jobs`` is. ``finder`` replaces the key-change
-    detector (the report passes one that remembers its findings between runs).
+    detector (the report passes one that remembers its findings between runs), and
+    ``kept`` gives the redlines known from an earlier run (only the others are computed).
     """
     if jobs is None:  # read once, so a bad $CLAUSETRACK_JOBS is an error whatever the size
         jobs = parallel.jobs_from_env()
@@ -274,23 +288,32 @@ def compare(
     steps = version_path(corpus, old.id, new.id)
     clauses = [corpus.clauses[c] for c in order]
 
-    def redline_of(clause: Clause) -> tuple[tuple[Span, ...], tuple[KeyChange, ...]]:
-        return _redline(corpus, clause, old, new, diff, finder, steps, refs)
+    def redline_of(clause: Clause) -> Redline:
+        spans, key = _redline(corpus, clause, old, new, diff, finder, steps, refs)
+        return spans, key, _stats(spans)
 
     def packed_redline_of(clause: Clause) -> _Packed:
-        spans, key = redline_of(clause)
-        return _pack(spans, key, _stats(spans))  # counted here: the parent works alone
+        return _pack(*redline_of(clause))
 
+    known = [kept.get(c.id, old.id, new.id) if kept else None for c in clauses]
+    todo = [c for c, k in zip(clauses, known, strict=True) if k is None]
     # Diffs and key changes make millions of short-lived objects and no cycles: the
     # cyclic collector would only walk the heap again and again (memory.gc_paused).
     with parallel.limited(jobs), gc_paused():
-        parts: list[tuple[tuple[Span, ...], tuple[KeyChange, ...], _Stats | None]]
+        made: list[Redline]
         if jobs == 1:
-            parts = [(*redline_of(clause), None) for clause in clauses]
+            made = [redline_of(clause) for clause in todo]
         else:
-            costs = [_cost(c, old.id, new.id) for c in clauses]
-            shared = parallel.map_ordered(packed_redline_of, clauses, costs, jobs)
-            parts = [_unpack(p) for p in shared]
+            costs = [_cost(c, old.id, new.id) for c in todo]
+            made = [_unpack(p) for p in parallel.map_ordered(packed_redline_of, todo, costs, jobs)]
+    fresh = iter(made)
+    parts: list[Redline] = []
+    for clause, found in zip(clauses, known, strict=True):
+        if found is None:
+            found = next(fresh)
+            if kept is not None:
+                kept.put(clause.id, old.id, new.id, found)
+        parts.append(found)
     diffs = tuple(
         _clause_diff(clause, old, new, spans, key, stats)
         for clause, (spans, key, stats) in zip(clauses, parts, strict=True)

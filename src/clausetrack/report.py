@@ -16,9 +16,10 @@ Layout::
     sources.html                every source and what cites it
 
 A cache (:mod:`clausetrack.cache`) in ``.clausetrack-cache`` beside the output folder
-keeps each clause's word diffs and every page as written, keyed by the hash of all
-they depend on. A page whose inputs did not change is copied from it; when every page
-is there, nothing is diffed or rendered at all. The output is byte for byte the same
+keeps each clause's word diffs, key changes, redlines and blame, and every page as
+written, keyed by the hash of all they depend on. A page whose inputs did not change is
+copied from it, and a clause whose inputs did not change is not diffed again; when every
+page is there, nothing is diffed or rendered at all. The output is byte for byte the same
 with or without the cache; delete the folder at any time.
 """
 
@@ -33,6 +34,7 @@ import tempfile
 from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeGuard
 
 import jinja2
 
@@ -40,10 +42,20 @@ from clausetrack import compare as compare_module
 from clausetrack.api import history
 from clausetrack.attribute import DiffFn, ancestors, blame, version_path
 from clausetrack.cache import CACHE_DIR, Cache, code_key, digest, source_key, template_key
-from clausetrack.compare import KEY_CHANGE_FIELDS, KeyChangeFinder, compare
+from clausetrack.compare import KEY_CHANGE_FIELDS, KeyChangeFinder, Redline, compare
 from clausetrack.diff import diff_words
 from clausetrack.errors import ClausetrackError
-from clausetrack.model import Clause, Comparison, Corpus, KeyChange, Op, Span, Version
+from clausetrack.model import (
+    Clause,
+    Comparison,
+    Corpus,
+    KeyChange,
+    Op,
+    OpKind,
+    Span,
+    Version,
+    WordStats,
+)
 from clausetrack.render import PageAssets, assets, environment, render_page
 from clausetrack.siteview import (
     INDEX_PAGE,
@@ -92,10 +104,11 @@ def write_report(
     env = environment(template_dir)
     store = Cache(target.parent / CACHE_DIR if cache else None)
     keys = _page_keys(corpus, env)
-    # The pages the cache holds, checked here and read again as each is written: holding
-    # them all (tens of megabytes of HTML) was most of the memory of a run that changed
-    # little. One found damaged by then is made again, as every other page would be.
-    cached = {rel for rel, key in keys.items() if store.get_bytes("pages", key)} if cache else set()
+    # The pages the cache has, each read (and its checksum checked) only as it is written:
+    # holding them all (tens of megabytes of HTML) was most of the memory of a run that
+    # changed little, and checking them twice a tenth of its time. A page found damaged
+    # then is made again, as every page not in the cache is.
+    cached = {rel for rel, key in keys.items() if store.has("pages", key)} if cache else set()
     planned: dict[str, Callable[[], str]] = {}
 
     def planned_page(rel: str) -> str:
@@ -147,26 +160,30 @@ def write_report(
 
 def site_data(corpus: Corpus, store: Cache | None = None) -> SiteData:
     """Every redline and blame the pages show, each computed once: all of them share one
-    memo of word diffs, kept per clause in ``store`` between runs."""
+    memo of word diffs, and each clause's redlines and blame are kept in ``store``
+    between runs."""
     store = store or Cache(None)
     memo = _DiffMemo(corpus, store)
     detector = compare_module._key_change_finder()
     finder = _KeyChangeMemo(corpus, store, detector) if detector is not None else None
+    kept = _RedlineMemo(corpus, store, detector)
     order = tuple(history(corpus))
-    steps = {
-        new: compare(corpus, old, new, diff=memo, finder=finder, key_changes=finder is not None)
-        for old, new in _steps(corpus, order)
-    }
-    overall = None
+
+    def redlines(old: str, new: str) -> Comparison:
+        return compare(
+            corpus, old, new, diff=memo, finder=finder, key_changes=finder is not None, kept=kept
+        )
+
+    steps = {new: redlines(old, new) for old, new in _steps(corpus, order)}
     pair = _overall(corpus, order)
-    if pair is not None:
-        overall = compare(corpus, *pair, diff=memo, finder=finder, key_changes=finder is not None)
+    overall = redlines(*pair) if pair is not None else None
     clause_ids = clause_order(corpus, order)
     data = SiteData(corpus, order, steps, overall, clause_ids, {})
-    runs = {c: _blame_runs(corpus, c, data.latest_with(c), memo) for c in clause_ids}
+    runs = {c: _blame_kept(kept, corpus, c, data.latest_with(c), memo) for c in clause_ids}
     memo.save()
     if finder is not None:
         finder.save()
+    kept.save()
     return SiteData(corpus, order, steps, overall, clause_ids, runs)
 
 
@@ -191,25 +208,28 @@ def _overall(corpus: Corpus, order: tuple[Version, ...]) -> tuple[str, str] | No
 
 class _DiffMemo:
     """``diff_words`` computed once per pair of texts in a run, and kept per clause in the
-    cache under the hash of the clause's texts."""
+    cache under the hash of the clause's texts. A clause's entry is read when a diff
+    between two of its texts is first asked for (most runs take every redline from
+    the clause's kept redlines and never ask)."""
 
     def __init__(self, corpus: Corpus, store: Cache) -> None:
         self.store = store
         self.seen: dict[tuple[str, str], tuple[Op, ...]] = {}
-        self.texts: dict[str, tuple[str, ...]] = {}  # clause id → its texts, sorted
-        self.keys: dict[str, str] = {}
-        self.loaded: dict[str, int] = {}  # clause id → diffs found in the cache
+        self.texts = _owners(corpus)  # clause id → its texts, sorted
+        self.owners = _owners_of(self.texts)
         code = code_key()
-        for clause_id, texts in _owners(corpus).items():
-            key = digest(code, "diffs", *texts)
-            self.texts[clause_id], self.keys[clause_id] = texts, key
-            found = store.get_diffs(key, texts)
-            if found:
-                self.seen.update(found)
-                self.loaded[clause_id] = len(found)
+        self.keys = {c: digest(code, "diffs", *texts) for c, texts in self.texts.items()}
+        self.loaded: dict[str, int] = {}  # clause id → diffs found in the cache
 
     def __call__(self, a: str, b: str) -> tuple[Op, ...]:
         ops = self.seen.get((a, b))
+        if ops is None:
+            for clause_id in sorted(self.owners(a, b)):
+                if clause_id not in self.loaded:
+                    found = self.store.get_diffs(self.keys[clause_id], self.texts[clause_id])
+                    self.seen.update(found)
+                    self.loaded[clause_id] = len(found)
+            ops = self.seen.get((a, b))
         if ops is None:
             ops = self.seen[a, b] = diff_words(a, b)
         return ops
@@ -218,10 +238,9 @@ class _DiffMemo:
         """Store the diffs of each clause whose entry was missing or incomplete."""
         if self.store.root is None:
             return
-        owners = _owners_of(self.texts)
         pairs: dict[str, dict[tuple[str, str], tuple[Op, ...]]] = {}
         for (a, b), ops in self.seen.items():
-            for clause_id in owners(a, b):
+            for clause_id in self.owners(a, b):
                 pairs.setdefault(clause_id, {})[a, b] = ops
         for clause_id, mine in pairs.items():
             if self.loaded.get(clause_id) != len(mine):
@@ -266,7 +285,8 @@ class _KeyChangeMemo:
     reads: the two texts, the attributed spans (kinds, lengths, versions, parties) and
     the labels cross-references are checked against. So a finding is reused only for
     the very same call, and a run after one clause changed runs the detector on that
-    clause alone.
+    clause alone. A clause's entry is read when the detector is first asked about two
+    of its texts.
     """
 
     def __init__(self, corpus: Corpus, store: Cache, finder: KeyChangeFinder) -> None:
@@ -277,15 +297,12 @@ class _KeyChangeMemo:
             source_key(finder.__module__),
         )
         self.texts = _owners(corpus)
+        self.owners = _owners_of(self.texts)
         self.keys = {c: digest(code, "key-changes", *t) for c, t in self.texts.items()}
         self.seen: dict[str, tuple[KeyChange, ...]] = {}
         self.calls: dict[tuple[str, str], set[str]] = {}  # (old, new) → call keys made
         self.loaded: dict[str, int] = {}
         self._refs: tuple[object, str] | None = None
-        for clause_id, key in self.keys.items():
-            found = _read_findings(store.get("key-changes", key))
-            self.seen.update(found)
-            self.loaded[clause_id] = len(found)
 
     def _refs_key(self, known_refs: Collection[str] | None) -> str:
         if self._refs is None or self._refs[0] is not known_refs:
@@ -303,6 +320,11 @@ class _KeyChangeMemo:
     ) -> tuple[KeyChange, ...]:
         shape = repr([(s.kind, len(s.text), s.version, s.party) for s in spans])
         key = digest(old_text, new_text, shape, self._refs_key(known_refs))
+        for clause_id in sorted(self.owners(old_text, new_text)):
+            if clause_id not in self.loaded:
+                stored = _read_findings(self.store.get("key-changes", self.keys[clause_id]))
+                self.seen.update(stored)
+                self.loaded[clause_id] = len(stored)
         found = self.seen.get(key)
         if found is None or any(k.span_end > len(spans) for k in found):
             found = self.seen[key] = self.finder(old_text, new_text, spans, known_refs=known_refs)
@@ -313,18 +335,220 @@ class _KeyChangeMemo:
         """Store the findings of each clause whose entry was missing or incomplete."""
         if self.store.root is None:
             return
-        owners = _owners_of(self.texts)
         mine: dict[str, set[str]] = {}
         for (a, b), keys in self.calls.items():
-            for clause_id in owners(a, b):
+            for clause_id in self.owners(a, b):
                 mine.setdefault(clause_id, set()).update(keys)
         for clause_id, keys in mine.items():
             if self.loaded.get(clause_id) != len(keys):
-                entries = [
-                    [k, [[getattr(f, name) for name in KEY_CHANGE_FIELDS] for f in self.seen[k]]]
-                    for k in sorted(keys)
-                ]
+                entries = [[k, [_key_fields(f) for f in self.seen[k]]] for k in sorted(keys)]
                 self.store.put("key-changes", self.keys[clause_id], json.dumps(entries))
+
+
+class _RedlineMemo:
+    """Each clause's redlines (spans, key changes, word counts) in every comparison of the
+    site, and its blame, kept per clause in the cache.
+
+    A clause's entry is keyed by the package's code, the key-change detector (or its
+    absence), every version as read (bases, proposers, clause lists, dates: the paths
+    walked, who is credited, the labels cross-references are checked against, the
+    latest version with the clause) and the clause's id and texts with their proposers.
+    That is all a clause's redlines and blame read, so an entry is reused only where
+    computing it again would give the same, and a run after one clause file changed
+    computes that clause alone. Spans are kept as lengths and rebuilt over the texts;
+    an entry that does not spell them exactly is ignored whole.
+    """
+
+    def __init__(self, corpus: Corpus, store: Cache, detector: KeyChangeFinder | None) -> None:
+        self.corpus, self.store = corpus, store
+        found = (
+            (f"{detector.__module__}.{detector.__qualname__}", source_key(detector.__module__))
+            if detector is not None
+            else ("no key changes",)
+        )
+        base = digest(code_key(), "redlines", *found, repr(tuple(corpus.versions.values())))
+        self.keys = {
+            c: digest(base, c, repr(tuple(clause.texts.items())))
+            for c, clause in corpus.clauses.items()
+        }
+        self.entries: dict[str, _Kept] = {}
+        self.dirty: set[str] = set()
+
+    def _entry(self, clause_id: str) -> _Kept:
+        entry = self.entries.get(clause_id)
+        if entry is None:
+            raw = self.store.get("redlines", self.keys[clause_id])
+            entry = self.entries[clause_id] = _read_kept(raw, self.corpus.clauses[clause_id])
+        return entry
+
+    def get(self, clause_id: str, old_id: str, new_id: str) -> Redline | None:
+        return self._entry(clause_id).redlines.get((old_id, new_id))
+
+    def put(self, clause_id: str, old_id: str, new_id: str, redline: Redline) -> None:
+        self._entry(clause_id).redlines[old_id, new_id] = redline
+        self.dirty.add(clause_id)
+
+    def blame(self, clause_id: str, text: str, compute: Callable[[], _Runs]) -> _Runs:
+        """The clause's blame runs over ``text``, its latest text (from the entry when
+        they spell it)."""
+        entry = self._entry(clause_id)
+        if entry.blame is None and entry.kept_runs is not None:
+            entry.blame = _runs_over(text, entry.kept_runs, self.corpus.versions)
+        if entry.blame is None:
+            entry.blame = compute()
+            self.dirty.add(clause_id)
+        return entry.blame
+
+    def save(self) -> None:
+        """Store the entry of each clause that computed anything."""
+        if self.store.root is None:
+            return
+        for clause_id in sorted(self.dirty):
+            entry = self.entries[clause_id]
+            redlines = [
+                [old, new, _span_runs(spans), [_key_fields(k) for k in key], _counts(st)]
+                for (old, new), (spans, key, st) in entry.redlines.items()
+            ]
+            runs = None if entry.blame is None else [[len(t), v] for t, v in entry.blame]
+            body = json.dumps([redlines, runs], separators=(",", ":"), ensure_ascii=False)
+            self.store.put("redlines", self.keys[clause_id], body)
+
+
+_Runs = tuple[tuple[str, str], ...]  # a clause's latest text as (text, version) runs
+
+
+@dataclass
+class _Kept:
+    """One clause's entry: its redlines by (old, new) version ids, and its blame."""
+
+    redlines: dict[tuple[str, str], Redline]
+    kept_runs: object = None  # the blame as read from the cache: [[length, version], ...]
+    blame: _Runs | None = None
+
+
+_SPAN_KINDS: tuple[OpKind, ...] = ("equal", "insert", "delete")
+
+
+def _span_runs(spans: Sequence[Span]) -> list[list[object]]:
+    return [[_SPAN_KINDS.index(s.kind), len(s.text), s.version, s.party] for s in spans]
+
+
+def _counts(stats: tuple[WordStats, dict[str, WordStats]]) -> list[object]:
+    words, by_party = stats
+    parties = [[p, w.inserted, w.deleted] for p, w in by_party.items()]
+    return [words.inserted, words.deleted, parties]
+
+
+def _read_kept(raw: str | None, clause: Clause) -> _Kept:
+    """A clause's cached entry, or an empty one when anything in it is off."""
+    if raw is None:
+        return _Kept({})
+    try:
+        redlines_raw, runs_raw = json.loads(raw)
+        redlines: dict[tuple[str, str], Redline] = {}
+        for old, new, spans_raw, keys_raw, counts_raw in redlines_raw:
+            spans = _spans(_text_of(clause, old), _text_of(clause, new), spans_raw)
+            keys = [_key_change(fields) for fields in keys_raw]
+            stats = _stats_of(counts_raw)
+            if spans is None or None in keys or stats is None or not _ids(old, new):
+                return _Kept({})
+            redlines[old, new] = (spans, tuple(k for k in keys if k is not None), stats)
+        return _Kept(redlines, runs_raw)
+    except (ValueError, TypeError):
+        return _Kept({})
+
+
+def _spans(old: str, new: str, runs: list[list[object]]) -> tuple[Span, ...] | None:
+    """Spans rebuilt from ``[kind, length, version, party]`` runs, or ``None`` unless they
+    spell ``old`` and ``new`` exactly (the loop of every warm redline: kept plain)."""
+    spans: list[Span] = []
+    i = j = 0
+    for kind_index, n, version, party in runs:
+        if type(n) is not int or n <= 0 or type(kind_index) is not int:
+            return None
+        if not (version is None or type(version) is str) or not (
+            party is None or type(party) is str
+        ):
+            return None
+        if kind_index == 0:
+            text = new[j : j + n]
+            if old[i : i + n] != text:
+                return None
+            i += n
+            j += n
+        elif kind_index == 1:
+            text = new[j : j + n]
+            j += n
+        elif kind_index == 2:
+            text = old[i : i + n]
+            i += n
+        else:
+            return None
+        if len(text) != n:
+            return None
+        spans.append(Span(_SPAN_KINDS[kind_index], text, version, party))
+    return tuple(spans) if i == len(old) and j == len(new) else None
+
+
+def _key_fields(change: KeyChange) -> list[object]:
+    return [getattr(change, name) for name in KEY_CHANGE_FIELDS]
+
+
+def _key_change(fields: object) -> KeyChange | None:
+    """A key change from its fields, in the order of ``KEY_CHANGE_FIELDS``, when each has
+    its type."""
+    if not isinstance(fields, list) or len(fields) != len(_KEY_TYPES):
+        return None
+    if not all(
+        isinstance(v, t) and not isinstance(v, bool)
+        for v, t in zip(fields, _KEY_TYPES, strict=True)
+    ):
+        return None
+    return KeyChange(*fields)
+
+
+def _stats_of(raw: object) -> tuple[WordStats, dict[str, WordStats]] | None:
+    """Word counts from ``[inserted, deleted, [[party, inserted, deleted], ...]]``."""
+    if not isinstance(raw, list) or len(raw) != 3:
+        return None
+    inserted, deleted, parties = raw
+    if not (_count(inserted) and _count(deleted) and isinstance(parties, list)):
+        return None
+    by_party: dict[str, WordStats] = {}
+    for item in parties:
+        if not (isinstance(item, list) and len(item) == 3 and isinstance(item[0], str)):
+            return None
+        if not (_count(item[1]) and _count(item[2])):
+            return None
+        by_party[item[0]] = WordStats(item[1], item[2])
+    return WordStats(inserted, deleted), by_party
+
+
+def _count(value: object) -> TypeGuard[int]:
+    """A whole number, 0 or more (JSON's ``true`` is not one)."""
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _ids(*values: object) -> bool:
+    return all(isinstance(v, str) for v in values)
+
+
+def _runs_over(text: str, raw: object, versions: Collection[str]) -> _Runs | None:
+    """Blame runs rebuilt over ``text`` from ``[[length, version], ...]``, or ``None``
+    unless they cover it exactly and name versions of the corpus."""
+    if not isinstance(raw, list):
+        return None
+    runs: list[tuple[str, str]] = []
+    pos = 0
+    for item in raw:
+        if not (isinstance(item, list) and len(item) == 2):
+            return None
+        n, version = item
+        if not (_count(n) and n > 0 and isinstance(version, str) and version in versions):
+            return None
+        runs.append((text[pos : pos + n], version))
+        pos += n
+    return tuple(runs) if pos == len(text) else None
 
 
 def _read_findings(raw: str | None) -> dict[str, tuple[KeyChange, ...]]:
@@ -334,17 +558,10 @@ def _read_findings(raw: str | None) -> dict[str, tuple[KeyChange, ...]]:
     try:
         out: dict[str, tuple[KeyChange, ...]] = {}
         for key, findings in json.loads(raw):
-            changes = []
-            for fields in findings:
-                if len(fields) != len(_KEY_TYPES) or not all(
-                    isinstance(v, t) and not isinstance(v, bool)
-                    for v, t in zip(fields, _KEY_TYPES, strict=True)
-                ):
-                    return {}
-                changes.append(KeyChange(*fields))
-            if not isinstance(key, str):
+            changes = [_key_change(fields) for fields in findings]
+            if not isinstance(key, str) or None in changes:
                 return {}
-            out[key] = tuple(changes)
+            out[key] = tuple(c for c in changes if c is not None)
         return out
     except (ValueError, TypeError):
         return {}
@@ -414,6 +631,18 @@ def clause_order(corpus: Corpus, versions: tuple[Version, ...]) -> tuple[str, ..
         order = merged
     order += [c for c in corpus.clauses if c not in set(order)]
     return tuple(order)
+
+
+def _blame_kept(
+    kept: _RedlineMemo, corpus: Corpus, clause_id: str, latest: Version | None, diff: DiffFn
+) -> _Runs:
+    text = "" if latest is None else _text_of(corpus.clauses[clause_id], latest.id)
+    return kept.blame(clause_id, text, lambda: _blame_runs(corpus, clause_id, latest, diff))
+
+
+def _text_of(clause: Clause, version_id: str) -> str:
+    ct = clause.texts.get(version_id)
+    return ct.text if ct else ""
 
 
 def _blame_runs(
