@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -335,3 +336,74 @@ def test_kept_redlines_come_back_exactly_or_not_at_all() -> None:
     assert _runs_over(new + "!", kept.kept_runs, versions) is None  # not all of the text
     assert _runs_over(new, [[4, "v1"], [10, "v9"]], versions) is None  # no such version
     assert _runs_over(new, [[0, "v1"], [14, "v1"]], versions) is None  # an empty run
+
+
+def _entry_files(root: Path) -> dict[str, int]:
+    return {
+        p.relative_to(root).as_posix(): p.stat().st_size for p in root.rglob("*") if p.is_file()
+    }
+
+
+def test_prune_removes_the_least_recently_used_entries_and_nothing_else(tmp_path: Path) -> None:
+    root = tmp_path / CACHE_DIR
+    old = Cache(root)
+    keys = [f"{n:064x}" for n in range(1, 7)]
+    for n, key in enumerate(keys):
+        old.put("pages" if n % 2 else "redlines", key, "x" * 1000)
+    for n, key in enumerate(keys):  # each entry last used a day apart, the first oldest
+        path = next(root.rglob(key))
+        os.utime(path, (86400.0 * (n + 1), 86400.0 * (n + 1)))
+    foreign = root / "pages" / "00" / "notes.txt"  # not named as an entry: never removed
+    foreign.parent.mkdir(parents=True, exist_ok=True)
+    foreign.write_text("mine", encoding="utf-8")
+    stale = root / "pages" / "00" / ".abc.tmp"  # left by a run that died: removed
+    stale.write_text("half", encoding="utf-8")
+    os.utime(stale, (1.0, 1.0))
+    fresh = root / "pages" / "00" / ".def.tmp"  # another run's, being written: kept
+    fresh.write_text("half", encoding="utf-8")
+    outside = tmp_path / "outside"
+    outside.write_text("x" * 5000, encoding="utf-8")
+    link = root / "pages" / "00" / ("f" * 64)  # a link named as an entry: not followed
+    link.symlink_to(outside)
+
+    run = Cache(root)
+    assert run.get("pages", keys[1]) == "x" * 1000  # used by this run: the second oldest
+    size = run.used[next(root.rglob(keys[1]))]
+    removed = run.prune(factor=3, floor=0, every=0)  # keep three entries' worth
+    left = _entry_files(root)
+    assert removed == 3 * size
+    assert sorted(k for k in keys if any(name.endswith(k) for name in left)) == [
+        keys[1],  # used now, though it was among the oldest
+        keys[4],
+        keys[5],
+    ]
+    assert "pages/00/notes.txt" in left and "pages/00/.def.tmp" in left
+    assert "pages/00/.abc.tmp" not in left
+    assert link.is_symlink() and outside.read_text(encoding="utf-8") == "x" * 5000
+    assert Cache(None).prune() == 0
+
+    old.put("pages", keys[0], "y" * 5000)  # a new entry, unused by the next run
+    assert Cache(root).prune(factor=0, floor=0, every=3600) == 0  # trimmed a moment ago
+    assert Cache(root).prune(factor=0, floor=0, every=0) > 5000  # everything unused goes
+    assert not any(name.endswith(keys[0]) for name in _entry_files(root))
+
+
+def test_a_report_rebuilt_after_many_edits_keeps_its_cache_in_bounds(
+    corpus_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from clausetrack import cache as cache_module
+
+    monkeypatch.setattr(cache_module, "KEEP_AT_LEAST", 0)
+    monkeypatch.setattr(cache_module, "KEEP_FACTOR", 2)
+    monkeypatch.setattr(cache_module, "TRIM_EVERY", 0)
+    out = tmp_path / "site"
+    report(corpus_dir, out)
+    cold = sum(_entry_files(tmp_path / CACHE_DIR).values())
+    path = corpus_dir / "clauses" / "entry-into-force.yaml"
+    original = path.read_text(encoding="utf-8")
+    for n in range(4):  # four drafts: each adds pages, redlines and diffs of its own
+        path.write_text(original.replace("detailed", f"detailed{n}"), encoding="utf-8")
+        report(corpus_dir, out)
+        assert sum(_entry_files(tmp_path / CACHE_DIR).values()) <= 2 * cold
+    path.write_text(original, encoding="utf-8")  # back to the first draft, pruned or not
+    assert report(corpus_dir, out) == report(corpus_dir, tmp_path / "fresh" / "site", cache=False)

@@ -17,8 +17,13 @@ very same thing: a stale entry is never used. Each entry carries a checksum of i
 content; an entry that is damaged, truncated or unreadable is ignored and computed
 again. Entries are written atomically (a temporary file, then a rename), so concurrent
 runs cannot see half an entry. The folder is safe to delete at any time; nothing in
-it is needed, it only saves time. It is never cleaned automatically: delete it to
-reclaim the space.
+it is needed, it only saves time.
+
+After a report the cache is trimmed (:meth:`Cache.prune`, at most once in ten
+minutes: listing it is not free): it keeps what the run used and, of the rest, the
+most recently used entries, up to four times what the run used (at least 64 MiB). So
+a report rebuilt after each of many edits does not fill the disk with pages of drafts
+long gone, and two reports written beside each other still share it.
 """
 
 from __future__ import annotations
@@ -27,8 +32,10 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -39,6 +46,20 @@ __all__ = ["CACHE_DIR", "Cache", "code_key", "digest", "source_key", "template_k
 
 CACHE_DIR = ".clausetrack-cache"
 """The cache folder's name; it sits beside the report's output folder."""
+
+KEEP_FACTOR = 4
+""":meth:`Cache.prune` keeps up to this many times what a run used..."""
+KEEP_AT_LEAST = 64 * 2**20
+"""... and never trims the cache below this many bytes..."""
+TRIM_EVERY = 600
+"""... nor more often than once in this many seconds."""
+
+# An entry's file name: the hex SHA-256 of its key parts (only such files are trimmed).
+_ENTRY_NAME = re.compile(r"[0-9a-f]{64}")
+# A temporary file older than this (seconds) was left by a run that died: trimmed too.
+_STALE_TEMP = 3600
+# The file whose time says when the cache was last trimmed.
+_TRIMMED = ".trimmed"
 
 _KINDS: tuple[OpKind, ...] = ("equal", "insert", "delete")
 
@@ -97,6 +118,8 @@ class Cache:
 
     def __init__(self, root: Path | None) -> None:
         self.root = root
+        self.used: dict[Path, int] = {}  # the entries this run read or wrote: their sizes
+        self.read: list[Path] = []  # the entries this run read (those written are new)
 
     def _path(self, kind: str, key: str) -> Path | None:
         return self.root / kind / key[:2] / key if self.root is not None else None
@@ -128,6 +151,8 @@ class Cache:
             body.decode("utf-8")
         except UnicodeDecodeError:
             return None
+        self.used[path] = len(raw)
+        self.read.append(path)
         return body
 
     def put(self, kind: str, key: str, content: str) -> None:
@@ -144,12 +169,65 @@ class Cache:
                 with os.fdopen(fd, "wb") as handle:
                     handle.write(check + b"\n" + body)
                 os.replace(tmp, path)
+                self.used[path] = len(check) + 1 + len(body)
             except BaseException:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
         except OSError:
             pass
+
+    def prune(
+        self, factor: int | None = None, floor: int | None = None, every: float | None = None
+    ) -> int:
+        """Trim the cache to ``factor`` times what this run used (at least ``floor``
+        bytes), least recently used first, unless it was trimmed less than ``every``
+        seconds ago (by default :data:`KEEP_FACTOR`, :data:`KEEP_AT_LEAST` and
+        :data:`TRIM_EVERY`); return the bytes removed.
+
+        Every entry this run read or wrote is kept and marked as used now; only files
+        named as entries are removed (and temporary files an interrupted run left an
+        hour ago or more), and nothing is followed through a symbolic link. Whatever
+        cannot be read or removed is left as it is: trimming only ever saves space.
+        """
+        if self.root is None:
+            return 0
+        now = time.time()
+        for path in self.read:  # the entries written are new already
+            with contextlib.suppress(OSError):
+                os.utime(path, (now, now), follow_symlinks=False)
+        every = TRIM_EVERY if every is None else every
+        stamp = self.root / _TRIMMED
+        try:
+            if now - stamp.lstat().st_mtime < every:
+                return 0
+        except OSError:
+            pass  # never trimmed, or cannot tell: trim
+        with contextlib.suppress(OSError):
+            stamp.unlink(missing_ok=True)
+            stamp.touch()
+        entries: list[tuple[float, str, int]] = []  # (last used, path, size)
+        for path, info in _files(self.root):
+            if _ENTRY_NAME.fullmatch(path.name):
+                entries.append((info.st_mtime, str(path), info.st_size))
+            elif path.name.endswith(".tmp") and now - info.st_mtime > _STALE_TEMP:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+        total = sum(size for _, _, size in entries)
+        factor = KEEP_FACTOR if factor is None else factor
+        floor = KEEP_AT_LEAST if floor is None else floor
+        limit = max(floor, factor * sum(self.used.values()))
+        removed = 0
+        kept = {str(p) for p in self.used}
+        for _, name, size in sorted(entries):
+            if total - removed <= limit:
+                break
+            if name in kept:
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(name)
+                removed += size
+        return removed
 
     # --- word diffs -------------------------------------------------------------------
 
@@ -180,6 +258,29 @@ class Cache:
             for (a, b), ops in diffs.items()
         ]
         self.put("diffs", key, json.dumps(entries, separators=(",", ":")))
+
+
+def _files(root: Path) -> Iterator[tuple[Path, os.stat_result]]:
+    """The files two levels of folders under ``root`` (``kind/xx/file``), with their
+    status; no symbolic link is followed, and a folder that cannot be read is skipped."""
+    for kind in _dirs(root):
+        for shard in _dirs(kind):
+            try:
+                with os.scandir(shard) as found:
+                    for entry in found:
+                        if entry.is_file(follow_symlinks=False):
+                            with contextlib.suppress(OSError):
+                                yield Path(entry.path), entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+
+
+def _dirs(folder: Path) -> list[Path]:
+    try:
+        with os.scandir(folder) as found:
+            return sorted(Path(e.path) for e in found if e.is_dir(follow_symlinks=False))
+    except OSError:
+        return []
 
 
 def _ops(a: str, b: str, runs: list[list[int]]) -> tuple[Op, ...] | None:

@@ -136,6 +136,7 @@ def write_report(
                     progress(done, len(pages))
             _write(stage, MARKER, b"clausetrack report\n")
             _swap(stage, target)
+        store.prune()  # the entries of drafts long gone, least recently used first
     except OSError as exc:
         raise ClausetrackError(
             f"cannot write the report to {out_dir}: {exc.strerror or exc}",
