@@ -287,7 +287,8 @@ def test_after_one_clause_changed_only_its_redlines_and_blame_are_made_again(
 
 
 def test_kept_redlines_come_back_exactly_or_not_at_all() -> None:
-    from clausetrack.report import _read_kept, _runs_over, _spans
+    from clausetrack.cache import spans_from_runs as _spans
+    from clausetrack.report import _read_kept, _runs_over
 
     old, new = "one two three.", "one six three."
     spans = (

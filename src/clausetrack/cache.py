@@ -40,9 +40,18 @@ from functools import cache
 from pathlib import Path
 
 from clausetrack import __version__
-from clausetrack.model import Op, OpKind
+from clausetrack.model import Op, OpKind, Span
 
-__all__ = ["CACHE_DIR", "Cache", "code_key", "digest", "source_key", "template_key"]
+__all__ = [
+    "CACHE_DIR",
+    "KINDS",
+    "Cache",
+    "code_key",
+    "digest",
+    "source_key",
+    "spans_from_runs",
+    "template_key",
+]
 
 CACHE_DIR = ".clausetrack-cache"
 """The cache folder's name; it sits beside the report's output folder."""
@@ -61,7 +70,8 @@ _STALE_TEMP = 3600
 # The file whose time says when the cache was last trimmed.
 _TRIMMED = ".trimmed"
 
-_KINDS: tuple[OpKind, ...] = ("equal", "insert", "delete")
+KINDS: tuple[OpKind, ...] = ("equal", "insert", "delete")
+"""The kinds of a diff or a redline, by their index in a cache entry."""
 
 
 def digest(*parts: str) -> str:
@@ -254,7 +264,7 @@ class Cache:
     ) -> None:
         index = {t: n for n, t in enumerate(texts)}
         entries = [
-            [index[a], index[b], [[_KINDS.index(op.kind), len(op.text)] for op in ops]]
+            [index[a], index[b], [[KINDS.index(op.kind), len(op.text)] for op in ops]]
             for (a, b), ops in diffs.items()
         ]
         self.put("diffs", key, json.dumps(entries, separators=(",", ":")))
@@ -285,26 +295,40 @@ def _dirs(folder: Path) -> list[Path]:
 
 def _ops(a: str, b: str, runs: list[list[int]]) -> tuple[Op, ...] | None:
     """Ops rebuilt from ``[kind, length]`` runs, or ``None`` unless they spell ``a`` and ``b``."""
-    ops: list[Op] = []
+    spans = spans_from_runs(a, b, [[*run, None, None] for run in runs])
+    return None if spans is None else tuple(Op(s.kind, s.text) for s in spans)
+
+
+def spans_from_runs(
+    old: str, new: str, runs: Sequence[Sequence[object]]
+) -> tuple[Span, ...] | None:
+    """Spans rebuilt from ``[kind, length, version, party]`` runs (kind: an index into
+    :data:`KINDS`), or ``None`` unless they spell ``old`` and ``new`` exactly. Every warm
+    redline of the report goes through this loop: it is kept plain."""
+    spans: list[Span] = []
     i = j = 0
-    for kind_index, n in runs:
-        kind = _KINDS[kind_index]
-        if not isinstance(n, int) or n <= 0:
+    for kind_index, n, version, party in runs:
+        if type(n) is not int or n <= 0 or type(kind_index) is not int:
             return None
-        if kind == "insert":
-            ops.append(Op(kind, b[j : j + n]))
+        if not (version is None or type(version) is str) or not (
+            party is None or type(party) is str
+        ):
+            return None
+        if kind_index == 0:
+            text = new[j : j + n]
+            if old[i : i + n] != text:
+                return None
+            i += n
             j += n
-        elif kind == "delete":
-            ops.append(Op(kind, a[i : i + n]))
+        elif kind_index == 1:
+            text = new[j : j + n]
+            j += n
+        elif kind_index == 2:
+            text = old[i : i + n]
             i += n
         else:
-            if a[i : i + n] != b[j : j + n]:
-                return None
-            ops.append(Op(kind, a[i : i + n]))
-            i += n
-            j += n
-        if len(ops[-1].text) != n:
             return None
-    if i != len(a) or j != len(b):
-        return None
-    return tuple(ops)
+        if len(text) != n:
+            return None
+        spans.append(Span(KINDS[kind_index], text, version, party))
+    return tuple(spans) if i == len(old) and j == len(new) else None

@@ -41,7 +41,16 @@ import jinja2
 from clausetrack import compare as compare_module
 from clausetrack.api import history
 from clausetrack.attribute import DiffFn, ancestors, blame, version_path
-from clausetrack.cache import CACHE_DIR, Cache, code_key, digest, source_key, template_key
+from clausetrack.cache import (
+    CACHE_DIR,
+    KINDS,
+    Cache,
+    code_key,
+    digest,
+    source_key,
+    spans_from_runs,
+    template_key,
+)
 from clausetrack.compare import KEY_CHANGE_FIELDS, KeyChangeFinder, Redline, compare
 from clausetrack.diff import diff_words
 from clausetrack.errors import ClausetrackError
@@ -51,7 +60,6 @@ from clausetrack.model import (
     Corpus,
     KeyChange,
     Op,
-    OpKind,
     Span,
     Version,
     WordStats,
@@ -427,11 +435,8 @@ class _Kept:
     blame: _Runs | None = None
 
 
-_SPAN_KINDS: tuple[OpKind, ...] = ("equal", "insert", "delete")
-
-
 def _span_runs(spans: Sequence[Span]) -> list[list[object]]:
-    return [[_SPAN_KINDS.index(s.kind), len(s.text), s.version, s.party] for s in spans]
+    return [[KINDS.index(s.kind), len(s.text), s.version, s.party] for s in spans]
 
 
 def _counts(stats: tuple[WordStats, dict[str, WordStats]]) -> list[object]:
@@ -448,7 +453,7 @@ def _read_kept(raw: str | None, clause: Clause) -> _Kept:
         redlines_raw, runs_raw = json.loads(raw)
         redlines: dict[tuple[str, str], Redline] = {}
         for old, new, spans_raw, keys_raw, counts_raw in redlines_raw:
-            spans = _spans(_text_of(clause, old), _text_of(clause, new), spans_raw)
+            spans = spans_from_runs(_text_of(clause, old), _text_of(clause, new), spans_raw)
             keys = [_key_change(fields) for fields in keys_raw]
             stats = _stats_of(counts_raw)
             if spans is None or None in keys or stats is None or not _ids(old, new):
@@ -457,38 +462,6 @@ def _read_kept(raw: str | None, clause: Clause) -> _Kept:
         return _Kept(redlines, runs_raw)
     except (ValueError, TypeError):
         return _Kept({})
-
-
-def _spans(old: str, new: str, runs: list[list[object]]) -> tuple[Span, ...] | None:
-    """Spans rebuilt from ``[kind, length, version, party]`` runs, or ``None`` unless they
-    spell ``old`` and ``new`` exactly (the loop of every warm redline: kept plain)."""
-    spans: list[Span] = []
-    i = j = 0
-    for kind_index, n, version, party in runs:
-        if type(n) is not int or n <= 0 or type(kind_index) is not int:
-            return None
-        if not (version is None or type(version) is str) or not (
-            party is None or type(party) is str
-        ):
-            return None
-        if kind_index == 0:
-            text = new[j : j + n]
-            if old[i : i + n] != text:
-                return None
-            i += n
-            j += n
-        elif kind_index == 1:
-            text = new[j : j + n]
-            j += n
-        elif kind_index == 2:
-            text = old[i : i + n]
-            i += n
-        else:
-            return None
-        if len(text) != n:
-            return None
-        spans.append(Span(_SPAN_KINDS[kind_index], text, version, party))
-    return tuple(spans) if i == len(old) and j == len(new) else None
 
 
 def _key_fields(change: KeyChange) -> list[object]:
