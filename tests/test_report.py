@@ -271,12 +271,15 @@ def test_template_dir_overrides_a_block_and_custom_css(tmp_path: Path) -> None:
     assert style.rstrip().endswith(".ours { color: #123456; }")
 
 
-def test_cli_writes_the_site_and_reports_trouble(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    """A CLI runner in ``tmp_path``, on the bundled corpus."""
     monkeypatch.delenv("CLAUSETRACK_CORPUS", raising=False)
     monkeypatch.chdir(tmp_path)
-    runner = CliRunner()
+    return CliRunner()
+
+
+def test_cli_writes_the_site_and_reports_trouble(tmp_path: Path, runner: CliRunner) -> None:
     ok = runner.invoke(cli, ["report", "-o", "out"])
     assert ok.exit_code == 0, ok.output
     assert (tmp_path / "out" / "index.html").is_file()
@@ -287,6 +290,18 @@ def test_cli_writes_the_site_and_reports_trouble(
     assert bad.exit_code == 2
     assert bad.stderr.startswith("Error: will not replace mine: it is not empty")
     assert "Traceback" not in bad.output
+
+
+def test_no_cache_makes_the_same_site_and_keeps_no_cache(tmp_path: Path, runner: CliRunner) -> None:
+    plain = runner.invoke(cli, ["report", "--no-cache", "-o", "plain/site"])
+    assert plain.exit_code == 0, plain.output
+    assert not (tmp_path / "plain" / CACHE_DIR).exists()
+    cached = runner.invoke(cli, ["report", "-o", "cached/site"])
+    assert cached.exit_code == 0, cached.output
+    assert (tmp_path / "cached" / CACHE_DIR).is_dir()
+    assert snapshot(tmp_path / "plain" / "site") == snapshot(tmp_path / "cached" / "site")
+    helped = runner.invoke(cli, ["report", "--help"])
+    assert "--no-cache" in helped.output and ".clausetrack-cache" in helped.output
 
 
 def test_a_template_error_is_reported_with_exit_2(tmp_path: Path) -> None:

@@ -143,11 +143,15 @@ def report(
     *,
     template_dir: Path | None = None,
     progress: Callable[[int, int], None] | None = None,
+    cache: bool = True,
 ) -> ReportResult:
-    """Write the static HTML site for the whole negotiation into ``out_dir``."""
+    """Write the static HTML site for the whole negotiation into ``out_dir``; with
+    ``cache``, work is kept in and reused from ``.clausetrack-cache`` beside it."""
     from clausetrack.report import write_report
 
-    return write_report(open_corpus(corpus), out_dir, template_dir=template_dir, progress=progress)
+    return write_report(
+        open_corpus(corpus), out_dir, template_dir=template_dir, progress=progress, cache=cache
+    )
 
 
 def describe(corpus: Corpus) -> str:

@@ -222,7 +222,12 @@ def check(corpus: str | None) -> None:
     help="Folder to write the site into; replaced atomically when the site is complete.",
 )
 @template_dir_option
-def report(corpus: str | None, output: Path, template_dir: Path | None) -> None:
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Neither read nor keep the cache: the same site, made from scratch.",
+)
+def report(corpus: str | None, output: Path, template_dir: Path | None, no_cache: bool) -> None:
     """Write a static HTML site for the whole negotiation.
 
     An index with the timeline, the clause-by-version grid and the positions
@@ -230,6 +235,10 @@ def report(corpus: str | None, output: Path, template_dir: Path | None) -> None:
     last; a history page per clause with word-level blame; and a sources page.
     The site opens from file:// with no network. Exit status 0 when written,
     2 on trouble (the previous site is then left as it was).
+
+    Work is kept in .clausetrack-cache beside the output folder, so a run after
+    an edit redoes only what the edit touched. The site is the same without it;
+    delete the folder at any time. It is trimmed to four times what a run uses.
 
     \b
     Examples:
@@ -244,7 +253,9 @@ def report(corpus: str | None, output: Path, template_dir: Path | None) -> None:
     # 332 pages): the collector frees them between the stages (see main).
     gc.enable()
     try:
-        result = api.report(corpus, output, template_dir=template_dir, progress=_progress())
+        result = api.report(
+            corpus, output, template_dir=template_dir, progress=_progress(), cache=not no_cache
+        )
     except ClausetrackError as error:
         fail(error)
     click.echo(f"Wrote {result.pages} pages to {output}/ (open {output / 'index.html'}).", err=True)
