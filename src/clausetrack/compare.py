@@ -295,11 +295,12 @@ def compare(
     def packed_redline_of(clause: Clause) -> _Packed:
         return _pack(*redline_of(clause))
 
-    known = [kept.get(c.id, old.id, new.id) if kept else None for c in clauses]
-    todo = [c for c, k in zip(clauses, known, strict=True) if k is None]
-    # Diffs and key changes make millions of short-lived objects and no cycles: the
-    # cyclic collector would only walk the heap again and again (memory.gc_paused).
+    # Diffs and key changes, and redlines read from the report's cache, make millions of
+    # short-lived objects and no cycles: the cyclic collector would only walk the heap
+    # again and again (memory.gc_paused).
     with parallel.limited(jobs), gc_paused():
+        known = [kept.get(c.id, old.id, new.id) if kept else None for c in clauses]
+        todo = [c for c, k in zip(clauses, known, strict=True) if k is None]
         made: list[Redline]
         if jobs == 1:
             made = [redline_of(clause) for clause in todo]

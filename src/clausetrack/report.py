@@ -54,6 +54,7 @@ from clausetrack.cache import (
 from clausetrack.compare import KEY_CHANGE_FIELDS, KeyChangeFinder, Redline, compare
 from clausetrack.diff import diff_words
 from clausetrack.errors import ClausetrackError
+from clausetrack.memory import gc_paused
 from clausetrack.model import (
     Clause,
     Comparison,
@@ -183,16 +184,19 @@ def site_data(corpus: Corpus, store: Cache | None = None) -> SiteData:
             corpus, old, new, diff=memo, finder=finder, key_changes=finder is not None, kept=kept
         )
 
-    steps = {new: redlines(old, new) for old, new in _steps(corpus, order)}
-    pair = _overall(corpus, order)
-    overall = redlines(*pair) if pair is not None else None
-    clause_ids = clause_order(corpus, order)
-    data = SiteData(corpus, order, steps, overall, clause_ids, {})
-    runs = {c: _blame_kept(kept, corpus, c, data.latest_with(c), memo) for c in clause_ids}
-    memo.save()
-    if finder is not None:
-        finder.save()
-    kept.save()
+    # Redlines and blame, computed or read from the cache, make no cycles: the collector
+    # (on in the report for its pages) would only walk them again and again.
+    with gc_paused():
+        steps = {new: redlines(old, new) for old, new in _steps(corpus, order)}
+        pair = _overall(corpus, order)
+        overall = redlines(*pair) if pair is not None else None
+        clause_ids = clause_order(corpus, order)
+        data = SiteData(corpus, order, steps, overall, clause_ids, {})
+        runs = {c: _blame_kept(kept, corpus, c, data.latest_with(c), memo) for c in clause_ids}
+        memo.save()
+        if finder is not None:
+            finder.save()
+        kept.save()
     return SiteData(corpus, order, steps, overall, clause_ids, runs)
 
 
