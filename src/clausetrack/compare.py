@@ -158,8 +158,8 @@ def _redline(
     known_refs: Collection[str] | None,
 ) -> tuple[tuple[Span, ...], tuple[KeyChange, ...]]:
     """The costly part of :func:`diff_clause`: the attributed spans and the key changes."""
-    old_text, new_text = _text_at(clause, old.id), _text_at(clause, new.id)
-    texts = [old_text] + [_text_at(clause, s.after) for s in steps]
+    old_text, new_text = clause.text_at(old.id), clause.text_at(new.id)
+    texts = [old_text] + [clause.text_at(s.after) for s in steps]
     diff = _memo(diff)  # adjacent versions: the chain's one step is the redline itself
 
     def party_of(version_id: str) -> str:
@@ -244,11 +244,6 @@ def _memo(diff: DiffFn) -> DiffFn:
 
 def _equal(text: str) -> tuple[Op, ...]:
     return (Op("equal", text),) if text else ()
-
-
-def _text_at(clause: Clause, version_id: str) -> str:
-    ct = clause.texts.get(version_id)
-    return ct.text if ct else ""
 
 
 def compare(
@@ -361,7 +356,7 @@ def _unpack(packed: _Packed) -> tuple[tuple[Span, ...], tuple[KeyChange, ...], _
 
 def _cost(clause: Clause, old_id: str, new_id: str) -> int:
     """A clause's share of the work: its two texts' length when they differ."""
-    old, new = _text_at(clause, old_id), _text_at(clause, new_id)
+    old, new = clause.text_at(old_id), clause.text_at(new_id)
     return 0 if old == new else len(old) + len(new)
 
 

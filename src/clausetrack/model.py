@@ -147,6 +147,11 @@ class Clause:
     sources: tuple[str, ...] = ()
     loc: Loc | None = field(default=None, compare=False)
 
+    def text_at(self, version_id: str) -> str:
+        """The clause's text in ``version_id``; empty when the version does not have it."""
+        ct = self.texts.get(version_id)
+        return ct.text if ct else ""
+
 
 @dataclass(frozen=True)
 class Corpus:

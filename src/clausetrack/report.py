@@ -457,7 +457,7 @@ def _read_kept(raw: str | None, clause: Clause) -> _Kept:
         redlines_raw, runs_raw = json.loads(raw)
         redlines: dict[tuple[str, str], Redline] = {}
         for old, new, spans_raw, keys_raw, counts_raw in redlines_raw:
-            spans = spans_from_runs(_text_of(clause, old), _text_of(clause, new), spans_raw)
+            spans = spans_from_runs(clause.text_at(old), clause.text_at(new), spans_raw)
             keys = [_key_change(fields) for fields in keys_raw]
             stats = _stats_of(counts_raw)
             if spans is None or None in keys or stats is None or not _ids(old, new):
@@ -614,13 +614,8 @@ def clause_order(corpus: Corpus, versions: tuple[Version, ...]) -> tuple[str, ..
 def _blame_kept(
     kept: _RedlineMemo, corpus: Corpus, clause_id: str, latest: Version | None, diff: DiffFn
 ) -> _Runs:
-    text = "" if latest is None else _text_of(corpus.clauses[clause_id], latest.id)
+    text = "" if latest is None else corpus.clauses[clause_id].text_at(latest.id)
     return kept.blame(clause_id, text, lambda: _blame_runs(corpus, clause_id, latest, diff))
-
-
-def _text_of(clause: Clause, version_id: str) -> str:
-    ct = clause.texts.get(version_id)
-    return ct.text if ct else ""
 
 
 def _blame_runs(
@@ -632,7 +627,7 @@ def _blame_runs(
         return ()
     clause = corpus.clauses[clause_id]
     chain = list(reversed(ancestors(corpus, latest.id)))
-    texts = [""] + [t.text if (t := clause.texts.get(v)) else "" for v in chain]
+    texts = ["", *(clause.text_at(v) for v in chain)]
     result = blame(texts, chain, diff)
     text = texts[-1]
     runs: list[tuple[str, str]] = []
