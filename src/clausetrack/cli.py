@@ -245,13 +245,10 @@ def report(corpus: str | None, output: Path, template_dir: Path | None, no_cache
       clausetrack report
       clausetrack report -o site/ --template-dir my-templates/
     """
-    import gc
-
     from clausetrack import api
 
-    # Hundreds of pages, each leaving some objects in cycles behind (10–15 MB for
-    # 332 pages): the collector frees them between the stages (see main).
-    gc.enable()
+    # The cyclic collector stays off (see main): each page's objects left in cycles
+    # are freed as soon as it is rendered (report._rendered).
     try:
         result = api.report(
             corpus, output, template_dir=template_dir, progress=_progress(), cache=not no_cache
@@ -311,7 +308,7 @@ def main() -> None:
     import signal
 
     # One command, then the process ends (_leave): the cyclic garbage collector is off
-    # for the run (the report turns it back on). The stages pause it anyway
+    # for the run (the report frees its pages' cycles itself). The stages pause it anyway
     # (memory.gc_paused), and between them it would walk the objects they made, by then
     # hundreds of thousands, a generation at a time (84 ms of a 1 MB comparison in 2,487
     # clauses), to find a few hundred objects in cycles. Reference counting still frees
