@@ -282,8 +282,19 @@ def test_after_one_clause_changed_only_its_redlines_and_blame_are_made_again(
     )  # the manifest's lines moved: the index is made again, no redline is
     again = report(corpus_dir, out)
     assert made == [] and blamed == []
-    monkeypatch.undo()
     assert again == report(corpus_dir, tmp_path / "fresh" / "site", cache=False)
+
+    made.clear()
+    blamed.clear()
+    # a version's title and summary are only shown: every page shows the new title,
+    # and no redline or blame is made again
+    _edit(corpus_dir, "versions/draft.yaml", 'title: "Draft agreement', 'title: "Working draft')
+    _edit(corpus_dir, "versions/draft.yaml", 'summary: "The draft', 'summary: "The working draft')
+    retitled = report(corpus_dir, out)
+    assert made == [] and blamed == []
+    assert b"Working draft (late February 2025)" in retitled["index.html"]
+    assert retitled != again
+    assert retitled == report(corpus_dir, tmp_path / "fresh2" / "site", cache=False)
 
 
 def test_kept_redlines_come_back_exactly_or_not_at_all() -> None:

@@ -26,6 +26,7 @@ with or without the cache; delete the folder at any time.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import gc
 import json
@@ -382,13 +383,14 @@ class _RedlineMemo:
     site, and its blame, kept per clause in the cache.
 
     A clause's entry is keyed by the package's code, the key-change detector (or its
-    absence), every version as read (bases, proposers, clause lists, dates: the paths
-    walked, who is credited, the labels cross-references are checked against, the
-    latest version with the clause) and the clause's id and texts with their proposers.
-    That is all a clause's redlines and blame read, so an entry is reused only where
-    computing it again would give the same, and a run after one clause file changed
-    computes that clause alone. Spans are kept as lengths and rebuilt over the texts;
-    an entry that does not spell them exactly is ignored whole.
+    absence), every version as read but for what is only shown (bases, proposers,
+    clause lists, dates: the paths walked, who is credited, the labels cross-references
+    are checked against, the latest version with the clause; see :func:`_version_part`)
+    and the clause's id and texts with their proposers. That is all a clause's redlines
+    and blame read, so an entry is reused only where computing it again would give the
+    same: a run after one clause file changed computes that clause alone, and one after
+    a version's title or summary changed none. Spans are kept as lengths and rebuilt
+    over the texts; an entry that does not spell them exactly is ignored whole.
     """
 
     def __init__(self, corpus: Corpus, store: Cache, detector: KeyChangeFinder | None) -> None:
@@ -398,7 +400,8 @@ class _RedlineMemo:
             if detector is not None
             else ("no key changes",)
         )
-        base = digest(code_key(), "redlines", *found, repr(tuple(corpus.versions.values())))
+        versions = (_version_part(v) for v in corpus.versions.values())
+        base = digest(code_key(), "redlines", *found, *versions)
         self.keys = {
             c: digest(base, c, repr(tuple(clause.texts.items())))
             for c, clause in corpus.clauses.items()
@@ -444,6 +447,22 @@ class _RedlineMemo:
             runs = None if entry.blame is None else [[len(t), v] for t, v in entry.blame]
             body = json.dumps([redlines, runs], separators=(",", ":"), ensure_ascii=False)
             self.store.put("redlines", self.keys[clause_id], body)
+
+
+# What of a version only its pages show: no redline or blame reads it.
+_SHOWN_ONLY = frozenset({"title", "summary", "sources", "loc"})
+
+
+def _version_part(version: Version) -> str:
+    """A version as a redline entry's key reads it: every field but those only shown
+    (a field added later counts until it is listed in :data:`_SHOWN_ONLY`)."""
+    return repr(
+        [
+            (f.name, getattr(version, f.name))
+            for f in dataclasses.fields(version)
+            if f.name not in _SHOWN_ONLY
+        ]
+    )
 
 
 _Runs = tuple[tuple[str, str], ...]  # a clause's latest text as (text, version) runs
