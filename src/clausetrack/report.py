@@ -170,14 +170,15 @@ def write_report(
 def _rendered(render: Callable[[], str]) -> str:
     """A page's HTML, with what the page left in cycles freed at once.
 
-    Rendering a page leaves some of its objects in cycles (Jinja2's contexts and
-    frames, 10–15 MB over the 332 pages of the 300 × 30 benchmark), which only the
+    Rendering a page leaves some of its objects in cycles (Jinja2's macros and their
+    closures, 10–15 MB over the 332 pages of the 300 × 30 benchmark), which only the
     cyclic collector frees. Running on its own, the collector would start every few
     hundred objects a page makes and now and then walk the whole heap of the site's
     redlines: 0.5–0.9 s of a report that renders every page. Instead it is paused
     while the page renders, and a collection of the youngest generation, the objects
     made since the last one, frees the page's cycles: the same memory, without the
-    passes over everything else. The command line keeps the collector off throughout.
+    passes over everything else. The command line keeps the collector off throughout;
+    for a caller with it on, it is on again between pages.
     """
     with gc_paused():
         html = render()
@@ -205,7 +206,7 @@ def site_data(corpus: Corpus, store: Cache | None = None) -> SiteData:
         )
 
     # Redlines and blame, computed or read from the cache, make no cycles: the collector
-    # (on in the report for its pages) would only walk them again and again.
+    # (on for a caller of the library) would only walk them again and again.
     with gc_paused():
         steps = {new: redlines(old, new) for old, new in _steps(corpus, order)}
         pair = _overall(corpus, order)
