@@ -699,8 +699,16 @@ def _cut_points(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _split_sentences(text: str, tokens: bool = True) -> list[_Sentence]:
-    """Sentences and semicolon-separated limbs, with their word tokens (``tokens``)."""
+def _split_sentences(
+    text: str, tokens: bool = True, seen: dict[str, _Sentence] | None = None
+) -> list[_Sentence]:
+    """Sentences and semicolon-separated limbs, with their word tokens (``tokens``).
+
+    ``seen`` maps the sentences tokenised so far (of this text or another) by their
+    text: a sentence found there takes its tokens from it, moved to its own place,
+    instead of being tokenised again. Most sentences of a new draft are word for word
+    those of the old one.
+    """
     cuts = [0]
     for dot, end in _cut_points(text):
         if text[dot] == "." and end == dot + 1:
@@ -719,10 +727,30 @@ def _split_sentences(text: str, tokens: bool = True) -> list[_Sentence]:
         for a, b in itertools.pairwise(cuts)
         if a < b and not text[a:b].isspace()
     ]
-    if tokens:
+    if tokens and seen is None:
         for s in sentences:
             _tokenise(text, s, words=True)
+    elif tokens and seen is not None:
+        for s in sentences:
+            key = text[s.start : s.end]
+            like = seen.get(key)
+            if like is None:
+                _tokenise(text, s, words=True)
+                seen[key] = s
+            else:
+                _tokens_moved(s, like)
     return sentences
+
+
+def _tokens_moved(s: _Sentence, like: _Sentence) -> None:
+    """``_tokenise(text, s, words=True)`` from ``like``, a tokenised sentence with the
+    same text elsewhere: its tokens and word offsets moved by the distance between the
+    two. The lower-cased tokens and the heads do not depend on the place, and no list
+    of a sentence's tokens is ever changed in place, so the two share them."""
+    d = s.start - like.start
+    s.tokens = [(t, a + d, b + d) for t, a, b in like.tokens]
+    s.low, s.heads = like.low, like.heads
+    s.words = [w + d for w in like.words]
 
 
 # What a chunk (a stretch without whitespace) holds, learnt once per distinct chunk:
@@ -3648,8 +3676,9 @@ def find_key_changes(
     large = len(old_text) + len(new_text) > _LARGE
     prepared = _taken_ahead(old_text, new_text, known_refs) if large else None
     if prepared is None:
-        old_sents = _split_sentences(old_text, tokens=not large)
-        new_sents = _split_sentences(new_text, tokens=not large)
+        known: dict[str, _Sentence] = {}  # the new text's unchanged sentences: tokenised once
+        old_sents = _split_sentences(old_text, tokens=not large, seen=known)
+        new_sents = _split_sentences(new_text, tokens=not large, seen=known)
     else:  # split by a worker (as _split_sentences(text, tokens=False) does)
         old_sents = [_Sentence(a, b, [], [], [], []) for a, b in prepared[0]]
         new_sents = [_Sentence(a, b, [], [], [], []) for a, b in prepared[1]]
