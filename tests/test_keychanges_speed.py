@@ -79,27 +79,6 @@ def test_tokens_read_chunk_by_chunk_are_the_pattern_s(text: str) -> None:
         assert kc._has_head(text, kc._Sentence(s.start, s.end)) == bool(s.heads)
 
 
-@CHECKS
-@given(old=texts, extra=texts, first=st.booleans())
-@example(old="The Buyer shall pay. ", extra="The Fund may act. ", first=True)
-def test_tokens_taken_from_a_sentence_seen_before_are_the_pattern_s(
-    old: str, extra: str, first: bool
-) -> None:
-    """The new text's sentences that the old text has word for word take their tokens
-    from it, moved to their place (the new text here holds the old one, shifted or not,
-    and other text), and they are still the pattern's tokens."""
-    new = extra + old if first else old + extra
-    seen: dict[str, kc._Sentence] = {}
-    kc._split_sentences(old, seen=seen)
-    moved = kc._split_sentences(new, seen=seen)
-    fresh = kc._split_sentences(new)
-    assert [(s.start, s.end) for s in moved] == [(s.start, s.end) for s in fresh]
-    for a, b in zip(moved, fresh, strict=True):
-        want = [(m.group(), m.start(), m.end()) for m in kc._TOKEN.finditer(new, b.start, b.end)]
-        assert (a.tokens, a.low, a.heads, a.words) == (want, b.low, b.heads, b.words)
-        assert b.tokens == want
-
-
 def sentences_by_pattern(text: str) -> list[tuple[int, int]]:
     """The definition: a cut after each end mark that does not close an abbreviation."""
     cuts = [0]

@@ -14,8 +14,8 @@ they say nothing.
 How it works, in order:
 
 1. Both texts are split into sentences, and the sentences are paired through the
-   words the redline keeps (for large texts, the characters it keeps), with a
-   :mod:`difflib` alignment when it keeps none.
+   characters the redline keeps; when it keeps no word, a short clause's sentences
+   are paired through a :mod:`difflib` alignment of their words.
 2. Facts are read only from the sentences with a change in them and their
    partners (a fact in an untouched sentence is on both sides and cancels):
    values (amount, percentage, date, duration), predicates (who *shall*, *may*,
@@ -699,16 +699,8 @@ def _cut_points(text: str) -> list[tuple[int, int]]:
     return found
 
 
-def _split_sentences(
-    text: str, tokens: bool = True, seen: dict[str, _Sentence] | None = None
-) -> list[_Sentence]:
-    """Sentences and semicolon-separated limbs, with their word tokens (``tokens``).
-
-    ``seen`` maps the sentences tokenised so far (of this text or another) by their
-    text: a sentence found there takes its tokens from it, moved to its own place,
-    instead of being tokenised again. Most sentences of a new draft are word for word
-    those of the old one.
-    """
+def _split_sentences(text: str, tokens: bool = True) -> list[_Sentence]:
+    """Sentences and semicolon-separated limbs, with their word tokens (``tokens``)."""
     cuts = [0]
     for dot, end in _cut_points(text):
         if text[dot] == "." and end == dot + 1:
@@ -727,30 +719,10 @@ def _split_sentences(
         for a, b in itertools.pairwise(cuts)
         if a < b and not text[a:b].isspace()
     ]
-    if tokens and seen is None:
+    if tokens:
         for s in sentences:
             _tokenise(text, s, words=True)
-    elif tokens and seen is not None:
-        for s in sentences:
-            key = text[s.start : s.end]
-            like = seen.get(key)
-            if like is None:
-                _tokenise(text, s, words=True)
-                seen[key] = s
-            else:
-                _tokens_moved(s, like)
     return sentences
-
-
-def _tokens_moved(s: _Sentence, like: _Sentence) -> None:
-    """``_tokenise(text, s, words=True)`` from ``like``, a tokenised sentence with the
-    same text elsewhere: its tokens and word offsets moved by the distance between the
-    two. The lower-cased tokens and the heads do not depend on the place, and no list
-    of a sentence's tokens is ever changed in place, so the two share them."""
-    d = s.start - like.start
-    s.tokens = [(t, a + d, b + d) for t, a, b in like.tokens]
-    s.low, s.heads = like.low, like.heads
-    s.words = [w + d for w in like.words]
 
 
 # What a chunk (a stretch without whitespace) holds, learnt once per distinct chunk:
@@ -2653,10 +2625,13 @@ def _aligned_words(
     return shared
 
 
-#: Above this many characters (old and new together) sentences are paired by the
-#: characters their kept spans share rather than word by word, and only sentences
-#: with a change in them are read.
+#: Above this many characters (old and new together) a clause is large: a worker
+#: splits its sentences while it is diffed (:func:`reading_ahead`), and when its
+#: redline keeps no word its sentences are left unpaired rather than aligned word by
+#: word.
 _LARGE = 20_000
+# A letter or a digit: a kept span with one keeps (part of) a word.
+_WORD_CHAR = re.compile(r"[^\W_]")
 
 
 def _char_weights(
@@ -2719,22 +2694,22 @@ def _pair_sentences(
     ranges: list[tuple[int, int, int, int]],
     equal: list[bool],
     weak: set[int],
-    large: bool = False,
+    by_chars: bool = False,
 ) -> dict[int, int]:
     """Old sentence index → new sentence index, in order, through the kept words.
 
     Old sentences paired only because each stands alone between two pairs (a
-    rewrite that keeps too few words) are added to ``weak``. With ``large`` the
+    rewrite that keeps too few words) are added to ``weak``. With ``by_chars`` the
     kept characters are counted instead of words (no tokens needed).
     """
     no, nn = len(old), len(new)
     if not no or not nn:
         return {}
-    if large:
+    if by_chars:
         weight, size_a, size_b = _char_weights(old, new, ranges, equal)
     else:
         weight, size_a, size_b = _word_weights(old_text, old, new, ranges, equal)
-    least = 12 if large else 2
+    least = 12 if by_chars else 2
     cells = [
         (i, j, w)
         for (i, j), w in weight.items()
@@ -3675,17 +3650,20 @@ def find_key_changes(
         return ()
     large = len(old_text) + len(new_text) > _LARGE
     prepared = _taken_ahead(old_text, new_text, known_refs) if large else None
+    # Sentences are paired by the characters the redline keeps, so only those with a
+    # change are tokenised, as they are read. A short clause whose redline keeps no
+    # word (one rewritten whole) is paired by an alignment of its words instead.
+    by_words = not large and not any(s.kind == "equal" and _WORD_CHAR.search(s.text) for s in spans)
     if prepared is None:
-        known: dict[str, _Sentence] = {}  # the new text's unchanged sentences: tokenised once
-        old_sents = _split_sentences(old_text, tokens=not large, seen=known)
-        new_sents = _split_sentences(new_text, tokens=not large, seen=known)
+        old_sents = _split_sentences(old_text, tokens=by_words)
+        new_sents = _split_sentences(new_text, tokens=by_words)
     else:  # split by a worker (as _split_sentences(text, tokens=False) does)
         old_sents = [_Sentence(a, b, [], [], [], []) for a, b in prepared[0]]
         new_sents = [_Sentence(a, b, [], [], [], []) for a, b in prepared[1]]
     ranges = _span_ranges(spans)
     equal = [s.kind == "equal" for s in spans]
     weak: set[int] = set()
-    pairs = _pair_sentences(old_text, old_sents, new_sents, ranges, equal, weak, large)
+    pairs = _pair_sentences(old_text, old_sents, new_sents, ranges, equal, weak, not by_words)
     act_old, act_new = _active(old_sents, new_sents, ranges, equal, pairs)
     old, new = _read_sides((old_text, old_sents, act_old), (new_text, new_sents, act_new))
     findings: list[_Finding] = []
