@@ -96,7 +96,7 @@ def run_once(
     of a child counts the parent's pages from before the exec, so it is not used for
     memory). A high-water mark only grows, so it is read every millisecond at first and
     then less often, every 2% of the time so far and at most :data:`SAMPLE_EVERY` apart:
-    reading it every millisecond for a whole run took 7% of a core (0.29–0.32 s of CPU
+    reading it every millisecond for a whole run took 7% of a core (0.27–0.33 s of CPU
     over a 4–4.5 s run), which a command that keeps both cores busy pays for. The end of
     the run is not sampled: it is waited for (on a pidfd), so the wall time never waits
     for a reading.

@@ -2696,7 +2696,7 @@ def _pair_sentences(
     weak: set[int],
     by_chars: bool = False,
 ) -> dict[int, int]:
-    """Old sentence index → new sentence index, in order, through the kept words.
+    """Old sentence index → new sentence index, in order, through what the redline keeps.
 
     Old sentences paired only because each stands alone between two pairs (a
     rewrite that keeps too few words) are added to ``weak``. With ``by_chars`` the
