@@ -234,6 +234,36 @@ def test_work_ahead_never_asked_for_leaves_no_worker_behind(always_fork: None) -
     assert _children() == before  # stopped and reaped when the block ends, not 30 s later
 
 
+def _touch_and_return(folder: Path, name: str) -> str:
+    (folder / name).touch()
+    return name
+
+
+def test_shared_work_starts_before_its_first_result_is_asked_for(
+    always_fork: None, tmp_path: Path
+) -> None:
+    before = _children()
+    names = ["a", "b", "c", "d"]
+    results = parallel.map_ordered(
+        functools.partial(_touch_and_return, tmp_path), names, [1] * 4, jobs=2
+    )
+    assert len(_children() - before) == 2  # forked by the call
+    deadline = time.monotonic() + 30
+    while len(list(tmp_path.iterdir())) < 4 and time.monotonic() < deadline:
+        time.sleep(0.01)  # nothing asked for yet: the workers do every piece meanwhile
+    assert sorted(p.name for p in tmp_path.iterdir()) == names
+    assert list(results) == names  # then the results, in order
+    assert _children() == before
+
+
+def test_shared_work_closed_unread_leaves_no_worker_behind(always_fork: None) -> None:
+    before = _children()
+    results = parallel.map_ordered(time.sleep, [30.0, 30.0], [1, 1], jobs=2)
+    assert len(_children() - before) == 2
+    results.close()  # before any result was asked for
+    assert _children() == before  # stopped and reaped now, not 30 s later
+
+
 def test_work_ahead_that_would_not_pay_is_done_here() -> None:
     with parallel.ahead(os.getpid, 10) as result:  # far under MIN_WORK
         assert result() == os.getpid()

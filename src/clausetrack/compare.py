@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import operator
 import re
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import fields
 from typing import Any, Protocol
 
@@ -293,27 +293,28 @@ def compare(
     # Diffs and key changes, and redlines read from the report's cache, make millions of
     # short-lived objects and no cycles: the cyclic collector would only walk the heap
     # again and again (memory.gc_paused).
-    with parallel.limited(jobs), gc_paused():
+    # Each clause's diff is made as its redline comes back, while the workers go on with
+    # the next ones, rather than all of them after the last.
+    diffs_made: list[ClauseDiff] = []
+    with parallel.limited(jobs), gc_paused(), contextlib.ExitStack() as stack:
         known = [kept.get(c.id, old.id, new.id) if kept else None for c in clauses]
         todo = [c for c, k in zip(clauses, known, strict=True) if k is None]
-        made: list[Redline]
+        fresh: Iterator[Redline]
         if jobs == 1:
-            made = [redline_of(clause) for clause in todo]
+            fresh = map(redline_of, todo)
         else:
             costs = [_cost(c, old.id, new.id) for c in todo]
-            made = [_unpack(p) for p in parallel.map_ordered(packed_redline_of, todo, costs, jobs)]
-    fresh = iter(made)
-    parts: list[Redline] = []
-    for clause, found in zip(clauses, known, strict=True):
-        if found is None:
-            found = next(fresh)
-            if kept is not None:
-                kept.put(clause.id, old.id, new.id, found)
-        parts.append(found)
-    diffs = tuple(
-        _clause_diff(clause, old, new, spans, key, stats)
-        for clause, (spans, key, stats) in zip(clauses, parts, strict=True)
-    )
+            packed = parallel.map_ordered(packed_redline_of, todo, costs, jobs)
+            stack.callback(packed.close)  # the workers are stopped however this ends
+            fresh = map(_unpack, packed)
+        for clause, found in zip(clauses, known, strict=True):
+            if found is None:
+                found = next(fresh)
+                if kept is not None:
+                    kept.put(clause.id, old.id, new.id, found)
+            spans, key, stats = found
+            diffs_made.append(_clause_diff(clause, old, new, spans, key, stats))
+    diffs = tuple(diffs_made)
     counts: dict[ClauseStatus, int] = {"added": 0, "removed": 0, "changed": 0, "unchanged": 0}
     for d in diffs:
         counts[d.status] += 1

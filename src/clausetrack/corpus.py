@@ -14,11 +14,12 @@ column for the messages.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import os
 import re
 import stat
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -258,11 +259,17 @@ def _read_corpus(root: Path, problems: list[Problem]) -> Corpus | None:
             index.complete.add(kind)
         for path in files or []:
             index.defined[kind][path.stem] = (str(path), 0, 0)
-    agreement = _guarded(root / MANIFEST, problems, lambda f, n, _: _read_agreement(f, n, index))
-    versions = _read_all(
-        version_files or [], problems, lambda f, n, s: _read_version(f, n, index, s)
-    )
-    clauses = _read_clauses(clause_files or [], problems, index)
+    # The clause files are read by workers from now on (a long corpus's), while this
+    # process reads the manifest and the versions.
+    clause_results = _clause_results(clause_files or [])
+    with contextlib.closing(clause_results):
+        agreement = _guarded(
+            root / MANIFEST, problems, lambda f, n, _: _read_agreement(f, n, index)
+        )
+        versions = _read_all(
+            version_files or [], problems, lambda f, n, s: _read_version(f, n, index, s)
+        )
+        clauses = _read_clauses(clause_results, problems, index)
     _check_across(index, problems)
     if problems or agreement is None:
         return None
@@ -281,16 +288,22 @@ _ClauseFile = tuple[
 ]
 
 
-def _read_clauses(paths: list[Path], problems: list[Problem], index: _Index) -> list[Clause]:
-    """Every clause file, in order. Reading a clause file only adds to the index (the
-    references it makes, the texts it has) and never reads it, so a long corpus's files
-    are shared among processes (:mod:`clausetrack.parallel`), and what each file added
-    is added here in the files' order: the same clauses, problems and index as one
+def _clause_results(paths: list[Path]) -> Generator[_ClauseFile, None, None]:
+    """Every clause file read (:func:`_read_clause_file`), in order. Reading a clause file
+    only adds to a fresh index (the references it makes, the texts it has) and never reads
+    it, so a long corpus's files are shared among processes, which start at once
+    (:func:`clausetrack.parallel.map_ordered`)."""
+    return parallel.map_ordered(_read_clause_file, paths, [1] * len(paths), min_work=PARALLEL_FILES)
+
+
+def _read_clauses(
+    results: Iterable[_ClauseFile], problems: list[Problem], index: _Index
+) -> list[Clause]:
+    """The clauses of :func:`_clause_results`, with what each file added to the index and
+    the problems added in the files' order: the same clauses, problems and index as one
     process reading them all."""
     clauses: list[Clause] = []
-    for clause, troubles, refs, texted, texts_known in parallel.map_ordered(
-        _read_clause_file, paths, [1] * len(paths), min_work=PARALLEL_FILES
-    ):
+    for clause, troubles, refs, texted, texts_known in results:
         if clause is not None:
             clauses.append(clause)
         problems += troubles

@@ -20,7 +20,7 @@ import contextlib
 import os
 import pickle
 import signal
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from typing import Any, BinaryIO, NoReturn, TypeVar
 
 T = TypeVar("T")
@@ -171,7 +171,7 @@ def map_ordered(
     costs: Sequence[int],
     jobs: int | None = None,
     min_work: int | None = None,
-) -> Iterator[R]:
+) -> Generator[R, None, None]:
     """``map(fn, items)``, in order, over several processes when the work is worth it.
 
     ``costs`` estimate each item's work; ``jobs`` caps the processes (``None``: the
@@ -179,23 +179,42 @@ def map_ordered(
     The workers get ``fn`` and ``items`` by the fork (any function will do, nothing of
     them is pickled); the results come back pickled. Worker ``k`` of ``n`` takes pieces
     ``k, k + n, ...`` and sends them in order, so reading piece after piece never waits
-    on a worker that is itself waiting. However this generator ends (done, an error,
-    Ctrl-C), every worker is gone when it returns.
+    on a worker that is itself waiting.
+
+    The workers are forked by this call, not at the first result asked for: they are at
+    work while the caller does something else first (reading the version files while
+    the clause files are read, say). Every worker is gone once the generator returned
+    ends, however it ends (done, an error, Ctrl-C), or is closed.
     """
     if _small(costs, min_work):  # most calls (one per clause) end here, before the
-        yield from map(fn, items)  # environment or the kernel is asked anything
-        return
+        return _here(fn, items)  # environment or the kernel is asked anything
     jobs = _jobs(jobs)
     pieces = plan(costs, jobs, min_work)
     if len(pieces) < 2:
-        yield from map(fn, items)
-        return
+        return _here(fn, items)
     workers = min(usable_cores() if jobs is None else jobs, len(pieces))
-    children: list[tuple[int, BinaryIO]] = []
+    children = _fork(fn, items, pieces, workers)
     try:
-        children = _fork(fn, items, pieces, workers)
-        for n in range(len(pieces)):
-            yield from _result(children[n % workers][1])
+        results = _gathered(children, len(pieces))
+        next(results)  # into its ``try``: from now on, closing it stops the workers
+    except BaseException:
+        _stop(children)
+        raise
+    return results
+
+
+def _here(fn: Callable[[T], R], items: Sequence[T]) -> Generator[R, None, None]:
+    """``map(fn, items)`` in this process, as the generator :func:`map_ordered` returns."""
+    yield from map(fn, items)
+
+
+def _gathered(children: list[tuple[int, BinaryIO]], count: int) -> Generator[Any, None, None]:
+    """The results of ``count`` pieces from the ``children`` that took them in turn, after
+    a first ``None`` (taken by :func:`map_ordered` to enter the ``try``)."""
+    try:
+        yield None
+        for n in range(count):
+            yield from _result(children[n % len(children)][1])
     finally:
         _stop(children)
 
