@@ -11,6 +11,7 @@ Fixtures
     requires_validator     skip (or fail) unless Java and vnu.jar are there
     update_golden          True when golden files should be rewritten, not compared
                            (--update-golden, or CLAUSETRACK_UPDATE_GOLDEN=1)
+    forks                  per test: the pids of the workers clausetrack.parallel forks
 
 A test that needs a tool gets it through the fixtures above, or says so with the markers
 ``@pytest.mark.browser`` / ``@pytest.mark.validator``. When the tool is missing the test
@@ -112,6 +113,24 @@ def _tools_for_markers(request: pytest.FixtureRequest) -> None:
         need(browser_support.chromium_missing_reason())
     if request.node.get_closest_marker("validator"):
         need(validator_support.validator_missing_reason())
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The pids of the workers that ``clausetrack.parallel`` forks during the test, in order."""
+    from clausetrack import parallel
+
+    forked: list[int] = []
+    real_fork = parallel.os.fork
+
+    def fork() -> int:
+        pid = real_fork()
+        if pid:
+            forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(parallel.os, "fork", fork)
+    return forked
 
 
 @pytest.fixture(scope="session")

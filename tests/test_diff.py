@@ -425,24 +425,15 @@ def test_lines_are_cut_where_the_definition_says(text: str) -> None:
 
 
 def test_long_document_diffed_in_forked_workers_is_the_same(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, forks: list[int]
 ) -> None:
     old = document(12, 400)
     new, _ = edit(old, 13, 0.03)
     monkeypatch.setenv("CLAUSETRACK_JOBS", "1")
     serial = diff_words(old, new)
+    assert forks == []
     monkeypatch.setenv("CLAUSETRACK_JOBS", "2")
     monkeypatch.setattr(parallel, "MIN_WORK", 0)
-    forks = []
-    real_fork = parallel.os.fork
-
-    def fork() -> int:
-        pid = real_fork()
-        if pid:
-            forks.append(pid)
-        return pid
-
-    monkeypatch.setattr(parallel.os, "fork", fork)
     assert diff_words(old, new) == serial
     assert len(forks) == 2, "the runs of changed lines were not shared out"
     check(old, new, serial)

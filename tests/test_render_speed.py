@@ -18,6 +18,7 @@ import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import jinja2
 import pytest
@@ -25,7 +26,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from markupsafe import escape
 
-from clausetrack import formats, render
+from clausetrack import formats, parallel, render
 from clausetrack.compare import compare
 from clausetrack.corpus import load_corpus
 from clausetrack.errors import ClausetrackError
@@ -77,6 +78,43 @@ def test_prerendered_pages_are_the_macros_pages(tmp_path: Path) -> None:
         for old, new in pairs:
             c = compare(corpus, old, new)
             assert render.compare_html(c) == render.compare_html(c, slow), (old, new)
+
+
+def test_change_list_printed_by_a_worker_is_the_macros_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, forks: list[int]
+) -> None:
+    """A long page's change table and panel come from a forked worker (here every page's,
+    with the threshold lowered): the page is the same, byte for byte."""
+    monkeypatch.setattr(parallel, "MIN_WORK", 0)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    slow = macros_copy(tmp_path / "t")
+    for corpus, pairs in ((CORPUS, PAIRS), (HOSTILE, HOSTILE_PAIRS)):
+        for old, new in pairs:
+            c = compare(corpus, old, new, jobs=1)
+            before = len(forks)
+            fast = render.compare_html(c)
+            assert len(forks) == before + 1, (old, new)  # the change list's worker
+            assert fast == render.compare_html(c, slow), (old, new)
+            with parallel.limited(1):
+                assert render.compare_html(c) == fast
+            assert len(forks) == before + 1  # none with one process allowed
+
+
+@pytest.mark.parametrize("failing", ["no temporary file", "the worker cannot write"])
+def test_change_list_is_printed_here_when_the_worker_cannot_print_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    monkeypatch.setattr(parallel, "MIN_WORK", 0)
+    monkeypatch.setattr(parallel, "usable_cores", lambda: 2)
+    c = compare(CORPUS, "us-initial", "signed", jobs=1)
+    expected = render.compare_html(c, macros_copy(tmp_path / "t"))
+
+    def full_disk(*args: object, **kwargs: object) -> NoReturn:
+        raise OSError(28, "No space left on device")
+
+    where = "TemporaryFile" if failing == "no temporary file" else "_print_changes"
+    monkeypatch.setattr(render.tempfile if where == "TemporaryFile" else render, where, full_disk)
+    assert render.compare_html(c) == expected
 
 
 def test_prerendered_report_pages_are_the_macros_pages(tmp_path: Path) -> None:

@@ -89,7 +89,8 @@ def redline(
     decided by the size of the work and the usable cores, see
     :mod:`clausetrack.parallel`)."""
     comparison = _compared(old, new, corpus, clauses, material_only, jobs)
-    return comparison, render(comparison, fmt, color=color, template_dir=template_dir)
+    with parallel.limited(jobs):  # the cap holds for rendering too
+        return comparison, render(comparison, fmt, color=color, template_dir=template_dir)
 
 
 def write_redline(
@@ -110,7 +111,8 @@ def write_redline(
     from clausetrack.output import write_atomic
 
     comparison = _compared(old, new, corpus, clauses, material_only, jobs)
-    write_atomic(path, pieces(comparison, fmt, color=color, template_dir=template_dir))
+    with parallel.limited(jobs):  # the cap holds for rendering too
+        write_atomic(path, pieces(comparison, fmt, color=color, template_dir=template_dir))
     return comparison
 
 

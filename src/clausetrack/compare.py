@@ -81,6 +81,8 @@ def align(old: Version, new: Version) -> list[str]:
 
 
 def _positions(clause: Clause, version_id: str) -> tuple[Position, ...]:
+    if not clause.positions:  # most clauses of a long document
+        return ()
     return tuple(p for p in clause.positions if version_id in p.versions)
 
 

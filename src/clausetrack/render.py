@@ -15,8 +15,13 @@ printed by :class:`Prerendered` (the same markup, escaped in Python), and
 from __future__ import annotations
 
 import base64
+import codecs
+import contextlib
+import functools
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,11 +30,12 @@ import jinja2
 from jinja2 import nodes
 from markupsafe import Markup
 
-from clausetrack import __version__
+from clausetrack import __version__, parallel
 from clausetrack.memory import gc_paused
 from clausetrack.model import Comparison
 from clausetrack.resources import templates_dir
 from clausetrack.view import (
+    PIECE,
     ChangeGroup,
     ClauseView,
     CompareView,
@@ -354,7 +360,13 @@ class Prerendered:
     (a test renders pages both ways). Every piece of text is escaped (``esc``); the
     pieces are ``Markup`` only so that the template prints them as they are, and come
     a few hundred kilobytes at a time, so that a page written as it is rendered never
-    holds a whole redline twice."""
+    holds a whole redline twice.
+
+    ``changes``, when given, has the change table's and panel's markup printed by a
+    worker while this process printed the rest of the page (:func:`compare_page`)."""
+
+    def __init__(self, changes: _ChangesAhead | None = None) -> None:
+        self._changes = changes
 
     def toc(self, clauses: Iterable[ClauseView]) -> Iterator[Markup]:
         return _pieces(map(_toc_item, clauses))
@@ -364,11 +376,69 @@ class Prerendered:
     ) -> Iterator[Markup]:
         return _pieces(s for c in view.clauses for s in _article(c, view, site, sources_href))
 
-    def change_panel(self, groups: Sequence[ChangeGroup], count: int) -> Iterator[Markup]:
-        return _pieces(_panel(groups, count))
+    def change_panel(self, view: CompareView) -> Iterator[Markup]:
+        printed = self._changes.panel() if self._changes else None
+        return printed or _pieces(_panel(view.changes, view.change_count))
 
-    def change_table(self, groups: Sequence[ChangeGroup], count: int) -> Iterator[Markup]:
-        return _pieces(_table(groups, count))
+    def change_table(self, view: CompareView) -> Iterator[Markup]:
+        printed = self._changes.table() if self._changes else None
+        return printed or _pieces(_table(view.changes, view.change_count))
+
+
+def _print_changes(view: CompareView, fd: int) -> tuple[int, int]:
+    """In a worker: the change table's and then the change panel's markup written to the
+    file ``fd`` in UTF-8; where the panel starts and ends, in bytes."""
+    groups, count = view.changes, view.change_count
+    with os.fdopen(os.dup(fd), "wb") as out:
+        for piece in grouped(_table(groups, count)):
+            out.write(piece.encode("utf-8"))
+        middle = out.tell()
+        for piece in grouped(_panel(groups, count)):
+            out.write(piece.encode("utf-8"))
+        return middle, out.tell()
+
+
+class _ChangesAhead:
+    """The change table and panel that a worker printed into a temporary file (already
+    unlinked), read back a piece at a time: the page's memory stays bounded. When the
+    worker could not write (a full disk), they are printed here instead (``None``)."""
+
+    def __init__(self, fd: int, result: Callable[[], tuple[int, int]]) -> None:
+        self._fd = fd
+        self._result = result
+        self._known: list[tuple[int, int] | None] = []
+
+    def _bounds(self) -> tuple[int, int] | None:
+        """Where the panel starts and ends, once the worker is done; ``None`` if it failed."""
+        if not self._known:
+            try:
+                self._known.append(self._result())
+            except OSError:
+                self._known.append(None)
+        return self._known[0]
+
+    def table(self) -> Iterator[Markup] | None:
+        bounds = self._bounds()
+        return self._read(0, bounds[0]) if bounds else None
+
+    def panel(self) -> Iterator[Markup] | None:
+        bounds = self._bounds()
+        return self._read(*bounds) if bounds else None
+
+    def _read(self, start: int, end: int) -> Iterator[Markup]:
+        decode = codecs.getincrementaldecoder("utf-8")().decode
+        while start < end:
+            data = os.pread(self._fd, min(PIECE, end - start), start)
+            if not data:
+                raise OSError(f"the change list's temporary file ended at byte {start}")
+            start += len(data)
+            yield Markup(decode(data, final=start >= end))  # our own escaped markup
+
+
+# A change costs about as much to list in the table and the panel as ten characters
+# cost to compare (the unit of clausetrack.parallel.MIN_WORK): a 5 MB document's 29,000
+# changes take 0.14 s.
+_CHANGE_COST = 10
 
 
 def _read(env: jinja2.Environment, name: str) -> str:
@@ -425,14 +495,38 @@ def compare_page(comparison: Comparison, template_dir: Path | None = None) -> It
     """The self-contained HTML redline of a comparison, in pieces as the template prints
     them (joined, they are :func:`compare_html`), so that a page of tens of megabytes can
     be written without ever being one string. The cyclic garbage collector is paused
-    while the view-model is built and printed (:func:`clausetrack.memory.gc_paused`)."""
+    while the view-model is built and printed (:func:`clausetrack.memory.gc_paused`).
+    On a long page with the default templates, the change table and panel are made and
+    printed by a forked worker (:func:`clausetrack.parallel.ahead`) while this process
+    prints the clauses: the same markup, sooner."""
     with gc_paused():
         env = environment(template_dir)
         view = compare_view(comparison)
         page = assets(env, view.parties, ("redline.js",))
-        yield from stream_page(
-            env, "compare.html.jinja2", page, view=view, site=None, sources_href=""
-        )
+        context: dict[str, Any] = {"view": view, "site": None, "sources_href": ""}
+        cost = view.change_count * _CHANGE_COST
+        with contextlib.ExitStack() as stack:
+            # A long page's change list is made and printed by a worker (the same
+            # markup) while this process prints the clauses before it.
+            if env.globals["prerendered"] is not None and parallel.would_fork([cost, 0]):
+                changes = _changes_ahead(stack, view, cost)
+                if changes is not None:
+                    context["prerendered"] = Prerendered(changes)
+            yield from stream_page(env, "compare.html.jinja2", page, **context)
+
+
+def _changes_ahead(
+    stack: contextlib.ExitStack, view: CompareView, cost: int
+) -> _ChangesAhead | None:
+    """A worker printing ``view``'s change table and panel into a temporary file, both
+    for the block of ``stack``; none when no temporary file can be made."""
+    try:
+        # closed (and so removed) when the caller's stack is
+        scratch = stack.enter_context(tempfile.TemporaryFile(prefix="clausetrack-"))  # noqa: SIM115
+    except OSError:
+        return None
+    work = functools.partial(_print_changes, view, scratch.fileno())
+    return _ChangesAhead(scratch.fileno(), stack.enter_context(parallel.ahead(work, cost)))
 
 
 def compare_html(comparison: Comparison, template_dir: Path | None = None) -> str:

@@ -10,6 +10,7 @@ becomes a link only if it is ``http`` or ``https``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -198,7 +199,7 @@ class ClauseView:
         return spans_html(self.spans)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class CompareView:
     title: str
     summary: str
@@ -213,10 +214,16 @@ class CompareView:
     clauses: tuple[ClauseView, ...]
     key_changes: tuple[KeyChangeView, ...]
     sources: tuple[SourceView, ...]
-    changes: tuple[ChangeGroup, ...]
-    change_parties: tuple[PartyView, ...]
+    change_parties: tuple[PartyView, ...]  # the parties of the changes, in the corpus's order
     change_count: int
     shown: str = ""
+
+    @functools.cached_property
+    def changes(self) -> tuple[ChangeGroup, ...]:
+        """The change list of every clause, numbered across the page; made when first
+        asked for (a long page's change table and panel are printed by a worker, and
+        then this process never needs them)."""
+        return change_groups((cl.title, cl.anchor, cl.spans) for cl in self.clauses)
 
 
 @dataclass(slots=True)
@@ -441,7 +448,9 @@ def compare_view(c: Comparison, look: Lookup | None = None) -> CompareView:
     look = look or Lookup(c.corpus)
     clauses = tuple(clause_view(d, i, look) for i, d in enumerate(c.clauses, 1))
     cited = tuple(s for cl in clauses for s in cl.sources)
-    groups = change_groups((cl.title, cl.anchor, cl.spans) for cl in clauses)
+    # the changes' count and parties, as change_groups would give them, without the list
+    changed = [s for cl in clauses for s in cl.spans if s.kind != "equal"]
+    party_ids = {s.party.id for s in changed if s.party}
     return CompareView(
         title=c.corpus.agreement.title,
         summary=c.corpus.agreement.summary,
@@ -456,9 +465,8 @@ def compare_view(c: Comparison, look: Lookup | None = None) -> CompareView:
         clauses=clauses,
         key_changes=tuple(k for cl in clauses for k in cl.key_changes),
         sources=tuple(dict.fromkeys(cited)),
-        changes=groups,
-        change_parties=change_parties(groups, look),
-        change_count=sum(len(g.changes) for g in groups),
+        change_parties=tuple(p for p in look.parties.values() if p.id in party_ids),
+        change_count=len(changed),
         shown=c.shown,
     )
 
