@@ -15,8 +15,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from clausetrack import keychanges
+from clausetrack.compare import provision_labels
+from clausetrack.corpus import load_corpus
 from clausetrack.keychanges import KINDS, find_key_changes, normalise_value
 from clausetrack.model import KeyChange, Span
+from clausetrack.resources import bundled_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -631,3 +635,28 @@ def test_a_long_document_pairs_its_paragraphs_as_a_short_one_does() -> None:
     long = [(f.kind, f.summary) for f in changes(filler + clause, filler + edited)]
     assert long == short
     assert [kind for kind, _ in short] == ["condition"]
+
+
+_KEYWORDS = sorted({*keychanges._REF_WORDS, *keychanges._REF_WORDS.values()})
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.builds(
+            "{} {}".format,
+            st.sampled_from([*_KEYWORDS, "article", "Art.", "Rule", "§"]),
+            st.text(alphabet="0123456789IVXivx.()a²٣", min_size=0, max_size=6),
+        ),
+        st.text(alphabet="ASrticlen 0123456789.()\t", max_size=14),
+    )
+)
+def test_a_known_label_is_read_as_the_pattern_reads_it(label: str) -> None:
+    """Labels such as "Article 12" skip the pattern; every label reads the same either way."""
+    assert keychanges._parse_known(label) == keychanges._parse_label(label)
+
+
+def test_the_labels_a_version_makes_take_the_short_way() -> None:
+    labels = provision_labels(load_corpus(bundled_corpus()).versions["signed"])
+    assert labels and all(keychanges._parse_known(x) == x.lower() for x in labels)
+    assert [keychanges._parse_label(x) for x in labels] == [x.lower() for x in labels]

@@ -2315,9 +2315,21 @@ def _ref_norm(keyword: str, ident: str) -> str:
 
 
 _KNOWN_LABEL = re.compile(r"\s*(\S+?)\.?\s*(\S+)\s*")
+# The keywords as references are written normalised ("Article"): a label such as
+# "Article 12" (every label that compare.provision_labels makes) is its own norm,
+# lower-cased, with no pattern to match (tens of thousands of labels in a long document).
+_CANONICAL_WORDS = frozenset(_REF_WORDS.values())
 
 
 def _parse_known(label: str) -> str:
+    """A known label's norm, as :func:`_parse_label` gives it."""
+    keyword, space, ident = label.partition(" ")
+    if space and keyword in _CANONICAL_WORDS and ident.isascii() and ident.isdigit():
+        return label.lower()
+    return _parse_label(label)
+
+
+def _parse_label(label: str) -> str:
     m = _KNOWN_LABEL.fullmatch(label)
     if m and m.group(1).lower() in _REF_WORDS:
         return _ref_norm(m.group(1), m.group(2))
