@@ -85,9 +85,9 @@ def redline(
 ) -> tuple[Comparison, str]:
     """Compare two versions and render the redline: ``(comparison, output)``.
 
-    ``jobs`` caps the processes that read the corpus and share the clauses (``None``:
-    decided by the size of the work and the usable cores, see
-    :mod:`clausetrack.parallel`)."""
+    ``jobs`` caps the processes that read the corpus, share the clauses and print a
+    long page's change list (``None``: decided by the size of the work and the usable
+    cores, see :mod:`clausetrack.parallel`)."""
     comparison = _compared(old, new, corpus, clauses, material_only, jobs)
     with parallel.limited(jobs):  # the cap holds for rendering too
         return comparison, render(comparison, fmt, color=color, template_dir=template_dir)

@@ -123,9 +123,9 @@ def cli() -> None:
     "--jobs",
     type=click.IntRange(min=1),
     metavar="N",
-    help="Processes that read the corpus and share the clauses. Default: one per core "
-    "for long comparisons and corpora, else one ($CLAUSETRACK_JOBS also sets it). The "
-    "output is the same either way.",
+    help="Processes that read the corpus, share the clauses and print a long page's "
+    "change list. Default: one per core for long comparisons and corpora, else one "
+    "($CLAUSETRACK_JOBS also sets it). The output is the same either way.",
 )
 def compare(
     old: str,
