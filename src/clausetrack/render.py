@@ -406,23 +406,22 @@ class _ChangesAhead:
     def __init__(self, fd: int, result: Callable[[], tuple[int, int]]) -> None:
         self._fd = fd
         self._result = result
-        self._known: list[tuple[int, int] | None] = []
 
+    @functools.cached_property
     def _bounds(self) -> tuple[int, int] | None:
-        """Where the panel starts and ends, once the worker is done; ``None`` if it failed."""
-        if not self._known:
-            try:
-                self._known.append(self._result())
-            except OSError:
-                self._known.append(None)
-        return self._known[0]
+        """Where the panel starts and ends, once the worker is done; ``None`` if it failed
+        (asked once: a worker's result can be taken only once)."""
+        try:
+            return self._result()
+        except OSError:
+            return None
 
     def table(self) -> Iterator[Markup] | None:
-        bounds = self._bounds()
+        bounds = self._bounds
         return self._read(0, bounds[0]) if bounds else None
 
     def panel(self) -> Iterator[Markup] | None:
-        bounds = self._bounds()
+        bounds = self._bounds
         return self._read(*bounds) if bounds else None
 
     def _read(self, start: int, end: int) -> Iterator[Markup]:

@@ -450,7 +450,6 @@ def compare_view(c: Comparison, look: Lookup | None = None) -> CompareView:
     cited = tuple(s for cl in clauses for s in cl.sources)
     # the changes' count and parties, as change_groups would give them, without the list
     changed = [s for cl in clauses for s in cl.spans if s.kind != "equal"]
-    party_ids = {s.party.id for s in changed if s.party}
     return CompareView(
         title=c.corpus.agreement.title,
         summary=c.corpus.agreement.summary,
@@ -465,7 +464,7 @@ def compare_view(c: Comparison, look: Lookup | None = None) -> CompareView:
         clauses=clauses,
         key_changes=tuple(k for cl in clauses for k in cl.key_changes),
         sources=tuple(dict.fromkeys(cited)),
-        change_parties=tuple(p for p in look.parties.values() if p.id in party_ids),
+        change_parties=parties_in_order((s.party for s in changed), look),
         change_count=len(changed),
         shown=c.shown,
     )
@@ -677,5 +676,10 @@ def _table_row(c: ChangeView, title: str) -> str:
 
 def change_parties(groups: Iterable[ChangeGroup], look: Lookup) -> tuple[PartyView, ...]:
     """The parties that made at least one of the changes, in the corpus's order."""
-    ids = {c.party.id for g in groups for c in g.changes if c.party}
+    return parties_in_order((c.party for g in groups for c in g.changes), look)
+
+
+def parties_in_order(parties: Iterable[PartyView | None], look: Lookup) -> tuple[PartyView, ...]:
+    """The distinct ``parties`` (``None`` left out), in the corpus's order."""
+    ids = {p.id for p in parties if p}
     return tuple(p for p in look.parties.values() if p.id in ids)
